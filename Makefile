@@ -1,0 +1,32 @@
+# Set-up on a fresh machine: `make demo` (installs if needed) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint pytest fuzz bench golden report-screenshot clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,dev,dask]'
+	touch $(STAMP)
+
+demo: install
+	rm -rf out
+	$(BIN)/cart837 fix fixtures/demo -o out --report out/report.json
+	@echo "fixed files in ./out, report in ./out/report.json"
+
+lint: install
+	$(BIN)/ruff check cart837 tests
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint pytest
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,333 @@
+"""Run a batch: find inputs, build the episode index (pass 1), fix each file (pass 2).
+
+Each file fails alone; outputs are written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO
+
+import structlog
+
+from cart837.claims.model import Claim
+from cart837.claims.reader import read_claim
+from cart837.claims.stream import ClaimBytes, FileStream, Interest, Passthrough, TransactionEnd
+from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
+from cart837.config import Config
+from cart837.episodes import EpisodeIndex
+from cart837.errors import Cart837Error, InvariantError, Location
+from cart837.rules.base import Finding
+from cart837.rules.engine import Engine
+from cart837.x12.delimiters import BOM, WHITESPACE
+from cart837.x12.segment import split_segments
+
+log = structlog.get_logger()
+
+
+class RunMode(StrEnum):
+    """What a run does with its results."""
+
+    FIX = "fix"
+    CHECK = "check"
+    DIFF = "diff"
+
+
+class FileStatus(StrEnum):
+    """How one file ended."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One input: where it is read from and, for `-o`, its path relative to what was given."""
+
+    path: Path
+    display: str
+    relative: Path
+    is_stdin: bool = False
+
+
+@dataclass(slots=True)
+class ClaimChange:
+    """A changed claim's segments before and after, for `diff`."""
+
+    claim: str
+    segment_index: int
+    before: list[str]
+    after: list[str]
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What happened to one file (DESIGN.md, Report contract `files[]`)."""
+
+    path: str
+    status: FileStatus
+    error: str | None = None
+    internal_error: bool = False
+    delimiters: dict[str, str | None] | None = None
+    sha256_in: str | None = None
+    sha256_out: str | None = None
+    claims: int = 0
+    claims_changed: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    patients: dict[str, dict[str, str]] = field(default_factory=dict)
+    changes: list[ClaimChange] = field(default_factory=list)
+    output: str | None = None
+
+
+def looks_like_x12(path: Path) -> bool:
+    """Return whether a file's first non-blank bytes after an optional BOM are `ISA`."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    head = head.removeprefix(BOM).lstrip(WHITESPACE)
+    return head.startswith(b"ISA")
+
+
+def expand_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
+    """Return the files to process and the directory entries skipped as not X12."""
+    inputs: list[InputFile] = []
+    skipped: list[str] = []
+    for given in paths:
+        if given == "-":
+            inputs.append(InputFile(Path("-"), "-", Path("stdin.837"), is_stdin=True))
+            continue
+        path = Path(given)
+        if path.is_dir():
+            for found in sorted(p for p in path.rglob("*") if p.is_file()):
+                if looks_like_x12(found):
+                    inputs.append(InputFile(found, str(found), found.relative_to(path)))
+                else:
+                    skipped.append(str(found))
+        else:
+            inputs.append(InputFile(path, given, Path(path.name)))
+    return inputs, skipped
+
+
+def spool_stdin(source: BinaryIO) -> Path:
+    """Copy standard input to a temporary file so both passes can read it."""
+    handle = tempfile.NamedTemporaryFile(prefix="cart837-stdin-", suffix=".837", delete=False)
+    with handle:
+        shutil.copyfileobj(source, handle, 1 << 20)
+    return Path(handle.name)
+
+
+def interest_for(config: Config, member_ids: frozenset[str] = frozenset()) -> Interest:
+    """Return which claims are worth building: CAR-T codes, and (pass 2) CAR-T patients."""
+    codes = config.code_table()
+    procedure_codes = codes.of_kind(CodeKind.STEP) | codes.of_kind(CodeKind.PRODUCT)
+    for payer in config.payers:
+        procedure_codes |= config.for_payer(payer).code_table().of_kind(CodeKind.PRODUCT)
+    return Interest(CART_REVENUE_CODES, frozenset(procedure_codes), member_ids)
+
+
+def build_index(inputs: list[InputFile], config: Config) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
+    """Pass 1: read every file's CAR-T claims into the episode index; remember failures."""
+    index = EpisodeIndex()
+    failures: dict[int, Cart837Error] = {}
+    interest = interest_for(config)
+    engine = Engine(config)
+    for number, item in enumerate(inputs):
+        try:
+            with item.path.open("rb") as source:
+                stream = FileStream(source, item.display, interest, passthrough=False)
+                for event in stream.events():
+                    if isinstance(event, ClaimBytes):
+                        claim = read_claim(event, item.display)
+                        codes = engine.settings(claim.payer_id)[1]
+                        index.add_claim(claim, (number, event.offset), codes)
+        except Cart837Error as error:
+            failures[number] = error.with_file(item.display)
+        except OSError as error:
+            failures[number] = Cart837Error(f"cannot read: {error.strerror}", Location(item.display))
+    log.info("episode_index_built", patients=len(index.patients), dates=len(index.lines))
+    return index, failures
+
+
+class _HashingReader:
+    """Wrap a binary file so every byte read also feeds sha256."""
+
+    def __init__(self, source: BinaryIO, digest: hashlib._Hash) -> None:
+        self.source, self.digest = source, digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.source.read(size)
+        self.digest.update(data)
+        return data
+
+
+@dataclass(slots=True)
+class Batch:
+    """One run's settings and shared state: configuration, rules, episode index."""
+
+    config: Config
+    engine: Engine
+    index: EpisodeIndex
+    mode: RunMode = RunMode.FIX
+    outdir: Path | None = None
+    in_place: bool = False
+    show_phi: bool = False
+    keep_changes: bool = False
+    interest: Interest = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.interest = interest_for(self.config, frozenset(self.index.member_ids))
+
+    def target(self, item: InputFile) -> Path | None:
+        """Return where a fixed file goes, or None when nothing is written (check, diff, stdout)."""
+        if self.mode is not RunMode.FIX:
+            return None
+        if self.in_place:
+            return item.path
+        if self.outdir is not None:
+            return self.outdir / item.relative
+        return None
+
+    def process(self, number: int, item: InputFile, stdout: BinaryIO | None = None) -> FileResult:
+        """Fix one file; on any error the file fails alone and no output is left behind."""
+        result = FileResult(item.display, FileStatus.UNCHANGED)
+        target = self.target(item)
+        writing = target is not None or stdout is not None
+        temp: Path | None = None
+        try:
+            if target is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temp = _temp_path(target.parent, target.name)
+            elif stdout is not None:
+                temp = _temp_path(Path(tempfile.gettempdir()), "stdout")
+            sink = temp.open("wb") if temp else None
+            try:
+                self._run(number, item, result, sink)
+            finally:
+                if sink:
+                    sink.close()
+            if temp is not None and writing:
+                self._finish_output(item, result, temp, target, stdout)
+                temp = None
+        except Cart837Error as error:
+            _fail(result, error.with_file(item.display).one_line())
+        except OSError as error:
+            _fail(result, f"{item.display}: {error.strerror or error}")
+        except Exception:  # noqa: BLE001 - a bug: the file fails alone, -v shows the traceback
+            log.exception("internal_error", file=item.display)
+            _fail(result, f"{item.display}: internal error, rerun with -v for the traceback")
+            result.internal_error = True
+        finally:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+        return result
+
+    def _run(self, number: int, item: InputFile, result: FileResult, sink: BinaryIO | None) -> None:
+        digest_in, digest_out = hashlib.sha256(), hashlib.sha256()
+        with item.path.open("rb") as source:
+            stream = FileStream(_HashingReader(source, digest_in), item.display, self.interest)
+            for data in self._output(number, item, stream, result):
+                digest_out.update(data)
+                if sink is not None:
+                    sink.write(data)
+        result.claims = stream.claims
+        result.delimiters = stream.delimiters[0].as_text() if stream.delimiters else None
+        result.sha256_in, result.sha256_out = digest_in.hexdigest(), digest_out.hexdigest()
+        result.status = FileStatus.CHANGED if result.claims_changed else FileStatus.UNCHANGED
+
+    def _output(self, number: int, item: InputFile, stream: FileStream, result: FileResult) -> Iterator[bytes]:
+        delta = 0  # segments added (+) or removed (-) in the open transaction
+        for event in stream.events():
+            if isinstance(event, Passthrough):
+                yield event.data
+            elif isinstance(event, ClaimBytes):
+                claim = read_claim(event, item.display)
+                outcome = self.engine.run(claim, self.index.view(claim.patient.key, (number, event.offset)))
+                result.findings.extend(outcome.findings)
+                if self.show_phi and outcome.findings:
+                    result.patients[claim.id] = claim.patient.identifiers()
+                if not outcome.changed:
+                    yield event.data
+                    continue
+                result.claims_changed += 1
+                delta += len(outcome.claim.segments()) - len(claim.segments())
+                if self.keep_changes:
+                    result.changes.append(_change(claim, outcome.claim, event.segment_index))
+                log.info("claim_fixed", file=item.display, claim=claim.id, findings=len(outcome.findings))
+                yield outcome.claim.to_bytes()
+            elif isinstance(event, TransactionEnd):
+                yield _recount(event, delta)
+                delta = 0
+
+    def _finish_output(
+        self, item: InputFile, result: FileResult, temp: Path, target: Path | None, stdout: BinaryIO | None
+    ) -> None:
+        if result.status is FileStatus.CHANGED:
+            _recheck(temp, item.display)  # like black's assert_stable: never write a broken file
+        if stdout is not None:
+            with temp.open("rb") as produced:
+                shutil.copyfileobj(produced, stdout, 1 << 20)
+            stdout.flush()
+            temp.unlink()
+            return
+        assert target is not None
+        if self.in_place and result.status is FileStatus.UNCHANGED:
+            temp.unlink()
+            return
+        os.replace(temp, target)
+        result.output = str(target)
+
+
+def _temp_path(folder: Path, name: str) -> Path:
+    handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", suffix=".cart837-tmp", delete=False)
+    handle.close()
+    return Path(handle.name)
+
+
+def _fail(result: FileResult, message: str) -> None:
+    result.status = FileStatus.FAILED
+    result.error = message
+    result.findings = []
+    result.changes = []
+    result.claims_changed = 0
+    result.sha256_out = None
+
+
+def _recount(event: TransactionEnd, delta: int) -> bytes:
+    """Return the SE with SE01 moved by `delta` segments (unchanged bytes when delta is 0)."""
+    if delta == 0:
+        return event.raw
+    se = next(split_segments(event.raw, event.delimiters))
+    return se.with_element(1, str(int(se.element(1)) + delta), event.delimiters).raw
+
+
+def _recheck(path: Path, display: str) -> None:
+    """Re-read a produced file's envelopes and counts before it replaces anything."""
+    try:
+        with path.open("rb") as produced:
+            for _ in FileStream(produced, display, Interest(), passthrough=False).events():
+                pass
+    except Cart837Error as error:
+        raise InvariantError(f"output failed its own envelope check: {error.message}", error.location) from None
+
+
+def _change(before: Claim, after: Claim, segment_index: int) -> ClaimChange:
+    return ClaimChange(
+        before.id, segment_index, [s.text() for s in before.segments()], [s.text() for s in after.segments()]
+    )
+
+
+def stdin_stream() -> BinaryIO:
+    """Return the binary standard input."""
+    return sys.stdin.buffer

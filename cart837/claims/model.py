@@ -1,0 +1,137 @@
+"""The 837I values rules read: Claim (2300) and ServiceLine (2400), frozen."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from cart837.errors import Location
+from cart837.x12.delimiters import Delimiters
+from cart837.x12.segment import Segment
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """SV202: qualifier, code, up to four modifiers."""
+
+    qualifier: str
+    code: str
+    modifiers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLine:
+    """One 2400 loop; `number` is its LX01 in the input, the id findings use."""
+
+    number: int
+    segments: tuple[Segment, ...]
+    sv2_index: int
+    revenue_code: str
+    procedure: Procedure | None
+    charge: Decimal
+    unit_basis: str
+    units: Decimal | None
+    noncovered: Decimal | None
+    date: date | None
+    date_problem: str | None
+
+    @property
+    def sv2(self) -> Segment:
+        """Return the SV2 segment."""
+        return self.segments[self.sv2_index]
+
+    @property
+    def code(self) -> str:
+        """Return the HCPCS/CPT code of SV202-2, or ""."""
+        return self.procedure.code if self.procedure else ""
+
+    @property
+    def modifiers(self) -> tuple[str, ...]:
+        """Return the modifiers of SV202-3..6."""
+        return self.procedure.modifiers if self.procedure else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """Who the claim is for. Identifying fields are PHI: kept out of repr, logs and reports."""
+
+    key: str | None
+    member_id: str = field(default="", repr=False)
+    last_name: str = field(default="", repr=False)
+    first_name: str = field(default="", repr=False)
+    birth_date: str = field(default="", repr=False)
+
+    def identifiers(self) -> dict[str, str]:
+        """Return the PHI fields, for `--show-phi` reports only."""
+        return {
+            "member_id": self.member_id,
+            "last_name": self.last_name,
+            "first_name": self.first_name,
+            "birth_date": self.birth_date,
+        }
+
+
+def patient_key(member_id: str, last_name: str, first_name: str, birth_date: str) -> str:
+    """Hash the patient identity: "P" + 16 hex of sha256("NM109|LAST|FIRST|CCYYMMDD")."""
+    text = f"{member_id}|{last_name}|{first_name}|{birth_date}".encode()
+    return "P" + hashlib.sha256(text).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One 2300 claim with its lines, payer and patient context."""
+
+    id: str
+    total: Decimal
+    facility_code: str
+    frequency: str
+    statement_from: date | None
+    statement_to: date | None
+    diagnoses: tuple[str, ...]
+    procedures_icd: tuple[str, ...]
+    condition_codes: tuple[str, ...]
+    value_codes: tuple[tuple[str, str], ...]
+    notes: tuple[str, ...]
+    filing_code: str
+    payer_id: str
+    patient: Patient
+    header: tuple[Segment, ...]
+    lines: tuple[ServiceLine, ...]
+    delimiters: Delimiters
+    location: Location
+    interchange: str
+    transaction: str
+
+    @property
+    def bill_type(self) -> str:
+        """Return facility code + frequency, e.g. `131` (empty when CLM05 cannot be read)."""
+        return self.facility_code + self.frequency if self.facility_code.isdigit() else ""
+
+    @property
+    def clm(self) -> Segment:
+        """Return the CLM segment."""
+        return self.header[0]
+
+    def line(self, number: int) -> ServiceLine:
+        """Return the line whose input LX is `number`."""
+        for line in self.lines:
+            if line.number == number:
+                return line
+        raise KeyError(number)
+
+    def segments(self) -> list[Segment]:
+        """Return every segment of the claim in order."""
+        out = list(self.header)
+        for line in self.lines:
+            out.extend(line.segments)
+        return out
+
+    def to_bytes(self) -> bytes:
+        """Return the claim's bytes (untouched segments byte for byte)."""
+        return b"".join(segment.raw for segment in self.segments())
+
+    def line_charges(self) -> Decimal:
+        """Return the sum of SV203 over the lines."""
+        return sum((line.charge for line in self.lines), Decimal(0))

@@ -1,0 +1,441 @@
+"""Stream an 837I file in chunks: pass-through bytes, claim blocks that need a look, SEs.
+
+Most claims never become objects. Regex scans over a chunk find the envelope segments and the
+claims whose bytes hold a code someone asked about (or whose subscriber is a patient someone
+asked about); everything else is handed on as its original bytes (DESIGN.md, Scale).
+Envelope order, counts and control numbers are checked on the way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import BinaryIO
+
+from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
+from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
+from cart837.x12.envelope import EnvelopeChecker
+
+CHUNK_SIZE = 8 << 20
+_WS = rb"[ \t\r\n]*"
+_ENVELOPE_TAGS = (b"ISA", b"IEA", b"GS", b"GE", b"ST", b"SE")
+
+
+@dataclass(frozen=True, slots=True)
+class Interest:
+    """What makes a claim worth building: codes in SV201/SV202-2, or a subscriber member id."""
+
+    revenue_codes: frozenset[str] = frozenset()
+    procedure_codes: frozenset[str] = frozenset()
+    member_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Passthrough:
+    """Bytes to copy to the output unchanged."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimBytes:
+    """One 2300 loop with its 2400 lines, plus its 2000B (and 2000C) blocks for context."""
+
+    data: bytes
+    subscriber: bytes | None
+    patient: bytes | None
+    delimiters: Delimiters
+    offset: int
+    segment_index: int
+    interchange: str
+    transaction: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEnd:
+    """The SE segment, held back so a writer can recount it."""
+
+    raw: bytes
+    delimiters: Delimiters
+
+
+Event = Passthrough | ClaimBytes | TransactionEnd
+
+
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    envelope: re.Pattern[bytes]
+    boundary: re.Pattern[bytes]
+    claim: re.Pattern[bytes]
+    professional_line: re.Pattern[bytes]
+    binary: re.Pattern[bytes]
+    hits: re.Pattern[bytes] | None
+    subscriber: re.Pattern[bytes] | None
+
+
+@lru_cache(maxsize=64)
+def _patterns(delimiters: Delimiters, interest: Interest) -> _Patterns:
+    term, sep, comp = (re.escape(d) for d in (delimiters.segment, delimiters.element, delimiters.component))
+    start = term + _WS
+    stop = b"[" + term + sep + comp + b"]"
+    plain = b"[^" + term + sep + b"]*"
+    alternatives: list[bytes] = []
+    if interest.revenue_codes:
+        revs = b"|".join(re.escape(c.encode()) for c in sorted(interest.revenue_codes))
+        alternatives.append(b"(?:" + revs + b")" + stop)
+    if interest.procedure_codes:
+        codes = b"|".join(re.escape(c.encode()) for c in sorted(interest.procedure_codes))
+        alternatives.append(plain + sep + b"[^" + term + sep + comp + b"]*" + comp + b"(?:" + codes + b")" + stop)
+    hits = re.compile(b"SV2" + sep + b"(?:" + b"|".join(alternatives) + b")") if alternatives else None
+    subscriber = None
+    if interest.member_ids:
+        subscriber = re.compile(start + b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){6}(" + plain + b")")
+    allowed = {9, 10, 13} | {d[0] for d in (delimiters.segment, delimiters.element, delimiters.component)}
+    if delimiters.repetition:
+        allowed.add(delimiters.repetition[0])
+    banned = b"".join(re.escape(bytes([b])) for b in [*range(0, 32), 127] if b not in allowed)
+    return _Patterns(
+        envelope=re.compile(start + b"(ISA|IEA|GS|GE|ST|SE)" + sep),
+        boundary=re.compile(start + b"(HL|CLM|ISA|IEA|GS|GE|ST|SE)" + sep),
+        claim=re.compile(start + b"CLM" + sep),
+        professional_line=re.compile(start + b"SV1" + sep),
+        binary=re.compile(b"[" + banned + b"]"),
+        hits=hits,
+        subscriber=subscriber,
+    )
+
+
+@dataclass(slots=True)
+class FileStream:
+    """Iterate over one file's events; afterwards `claims`, `delimiters` and `versions` hold what was seen."""
+
+    source: BinaryIO
+    file: str
+    interest: Interest = field(default_factory=Interest)
+    passthrough: bool = True
+    chunk_size: int = CHUNK_SIZE
+    claims: int = 0
+    delimiters: list[Delimiters] = field(default_factory=list)
+    buf: bytes = b""
+    base: int = 0  # file offset of buf[0]
+    pos: int = 0
+    eof: bool = False
+    counted: int = 0  # segment terminators in the file before base + counted_pos
+    counted_pos: int = 0
+    carried_context: tuple[bytes | None, bytes | None] = (None, None)
+    checker: EnvelopeChecker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checker = EnvelopeChecker(self.file)
+
+    @property
+    def versions(self) -> set[str]:
+        """Return the GS08/ST03 labels of the transactions read."""
+        return self.checker.versions
+
+    def events(self) -> Iterator[Event]:
+        """Yield pass-through bytes, claim blocks of interest and SE segments, in file order."""
+        self._read()
+        start = len(BOM) if self.buf.startswith(BOM) else 0
+        start = self._skip_ws(start)
+        if start >= len(self.buf):
+            raise X12SyntaxError("empty input: no X12 data", Location(self.file, 0, None, None))
+        if self.buf[start : start + 3] != b"ISA":
+            raise X12SyntaxError(
+                "no ISA: the file does not start with an ISA segment", Location(self.file, start, 1, None)
+            )
+        pending = self.buf[:start]
+        self.pos = start
+        while True:
+            delimiters = self._open_interchange()
+            patterns = _patterns(delimiters, self.interest)
+            if self.passthrough and pending:
+                yield Passthrough(pending)
+            yield from self._interchange(delimiters, patterns)
+            pending = self._trailing_whitespace()
+            if self.pos >= len(self.buf) and self.eof:
+                if self.passthrough and pending:
+                    yield Passthrough(pending)
+                return
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _read(self) -> bool:
+        if self.eof:
+            return False
+        more = self.source.read(self.chunk_size)
+        if not more:
+            self.eof = True
+            return False
+        self.buf += more
+        return True
+
+    def _skip_ws(self, index: int) -> int:
+        while True:
+            while index < len(self.buf) and self.buf[index] in WHITESPACE:
+                index += 1
+            if index < len(self.buf) or not self._read():
+                return index
+
+    def _ordinal(self, index: int, term: bytes) -> int:
+        """Return the 1-based file-wide number of the segment that starts at buf[index]."""
+        if index < self.counted_pos:
+            return self.counted - self.buf.count(term, index, self.counted_pos) + 1
+        self.counted += self.buf.count(term, self.counted_pos, index)
+        self.counted_pos = index
+        return self.counted + 1
+
+    def _drop_processed(self, term: bytes) -> None:
+        """Forget bytes before the current position, keeping the terminator that precedes it."""
+        keep = self.buf.rfind(term, 0, self.pos)
+        if keep <= 0:
+            return
+        self._ordinal(keep, term)
+        self.buf = self.buf[keep:]
+        self.base += keep
+        self.pos -= keep
+        self.counted_pos -= keep
+
+    def _loc(self, index: int, tag: str | None, term: bytes) -> Location:
+        return Location(self.file, self.base + index, self._ordinal(index, term), tag)
+
+    # -- interchanges ----------------------------------------------------------------------
+
+    def _open_interchange(self) -> Delimiters:
+        while len(self.buf) - self.pos < ISA_LENGTH + 1 and self._read():
+            pass
+        ordinal = self._ordinal(self.pos, self.delimiters[-1].segment) if self.delimiters else 1
+        delimiters = read_isa(self.buf, self.pos, self.file, ordinal)
+        self.delimiters.append(delimiters)
+        return delimiters
+
+    def _trailing_whitespace(self) -> bytes:
+        """After an IEA: return whitespace up to the next ISA (or the end); refuse anything else."""
+        start = self.pos
+        self.pos = self._skip_ws(self.pos)
+        if self.pos < len(self.buf) and self.buf[self.pos : self.pos + 3] != b"ISA":
+            raise X12SyntaxError(
+                "data after IEA is not another interchange (expected ISA)",
+                Location(self.file, self.base + self.pos, None, None),
+            )
+        return self.buf[start : self.pos]
+
+    def _interchange(self, delimiters: Delimiters, patterns: _Patterns) -> Iterator[Event]:
+        term = delimiters.segment
+        self._ordinal(self.pos, term)
+        isa_end = self.pos + ISA_LENGTH
+        isa_elements = self.buf[self.pos : isa_end - 1].decode("latin-1").split(delimiters.element.decode("latin-1"))
+        self.checker.isa(isa_elements, self.base + self.pos, self._ordinal(self.pos, term))
+        region_start = isa_end
+        while region_start < len(self.buf) and self.buf[region_start] in WHITESPACE:
+            region_start += 1
+        if self.passthrough:
+            yield Passthrough(self.buf[self.pos : region_start])
+        self.pos = region_start
+        while True:
+            cut = self._cut(patterns)
+            closed = yield from self._region(cut, delimiters, patterns)
+            if closed:
+                return
+            if self.eof and self.pos >= len(self.buf):
+                self.checker.finish(self.base + self.pos, self._ordinal(self.pos, term))
+                raise X12SyntaxError(  # finish() raises first; this guards a closed-but-unterminated file
+                    "input ends without IEA", self._loc(self.pos, None, term)
+                )
+            self._context_at_cut(delimiters, patterns)
+            self._drop_processed(term)
+
+    def _cut(self, patterns: _Patterns) -> int:
+        """Return where this round stops: the start of the last envelope/HL/CLM segment read."""
+        while True:
+            if self.eof:
+                return len(self.buf)
+            window = 1 << 16
+            while True:
+                lo = max(self.pos, len(self.buf) - window)
+                last = None
+                for last in patterns.boundary.finditer(self.buf, lo):
+                    pass
+                if last is not None and last.start(1) > self.pos:
+                    return last.start(1)
+                if lo == self.pos:
+                    break
+                window *= 8
+            self._read()
+
+    # -- one region of complete segments ------------------------------------------------------
+
+    def _region(self, cut: int, delimiters: Delimiters, patterns: _Patterns) -> Iterator[Event]:
+        buf, term = self.buf, delimiters.segment
+        scan_from = buf.rfind(term, 0, self.pos)
+        scan_from = max(scan_from, 0)
+        self._refuse_bad_content(scan_from, cut, delimiters, patterns)
+        marks: list[tuple[int, str]] = [
+            (m.start(1), m.group(1).decode()) for m in patterns.envelope.finditer(buf, scan_from, cut)
+        ]
+        marks.extend((start, "CLM") for start in self._wanted_claims(scan_from, cut, delimiters, patterns))
+        marks.sort()
+        cursor = self.pos
+        for index, tag in marks:
+            if index < cursor:
+                continue
+            if self.passthrough and index > cursor:
+                yield Passthrough(buf[cursor:index])
+            if tag == "CLM":
+                end = self._next_boundary(index, cut, patterns)
+                yield self._claim(index, end, delimiters, patterns)
+                cursor = end
+                continue
+            end = self._segment_end(index, cut, term)
+            elements = buf[index : buf.find(term, index)].decode("latin-1").split(delimiters.element.decode("latin-1"))
+            self._envelope(tag, elements, index, term)
+            if tag == "SE":
+                yield TransactionEnd(buf[index:end], delimiters)
+            elif self.passthrough:
+                yield Passthrough(buf[index:end])
+            cursor = end
+            if tag == "IEA":
+                self.claims += len(patterns.claim.findall(buf, scan_from, index))
+                self.pos = end
+                return True
+        if self.passthrough and cut > cursor:
+            yield Passthrough(buf[cursor:cut])
+        self.claims += len(patterns.claim.findall(buf, scan_from, cut))
+        self.pos = cut
+        return False
+
+    def _segment_end(self, index: int, cut: int, term: bytes) -> int:
+        stop = self.buf.find(term, index)
+        if stop < 0:
+            raise X12SyntaxError("segment has no terminator (input truncated?)", self._loc(index, None, term))
+        end = stop + 1
+        while end < len(self.buf) and self.buf[end] in WHITESPACE:
+            end += 1
+        return end
+
+    def _envelope(self, tag: str, elements: list[str], index: int, term: bytes) -> None:
+        offset, ordinal = self.base + index, self._ordinal(index, term)
+        if tag == "ST":
+            self.checker.st(elements, offset, ordinal)
+            self.carried_context = (None, None)
+        elif tag == "SE":
+            self.checker.se(elements, offset, ordinal)
+        elif tag == "GS":
+            self.checker.gs(elements, offset, ordinal)
+        elif tag == "GE":
+            self.checker.ge(elements, offset, ordinal)
+        elif tag == "IEA":
+            self.checker.iea(elements, offset, ordinal)
+        else:
+            self.checker.isa(elements, offset, ordinal)
+
+    def _refuse_bad_content(self, lo: int, hi: int, delimiters: Delimiters, patterns: _Patterns) -> None:
+        term = delimiters.segment
+        binary = patterns.binary.search(self.buf, self.pos, hi)
+        if binary is not None:
+            raise X12SyntaxError(
+                f"binary data: control byte 0x{binary.group()[0]:02x} in the segment data",
+                self._loc(self.buf.rfind(term, 0, binary.start()) + 1, None, term),
+            )
+        professional = patterns.professional_line.search(self.buf, lo, hi)
+        if professional is not None:
+            raise UnsupportedTransactionError(
+                "not a 5010 837I: 837P (professional) content, SV1 service lines",
+                self._loc(professional.end() - 4, "SV1", term),
+            )
+
+    # -- claims ----------------------------------------------------------------------------
+
+    def _wanted_claims(self, lo: int, hi: int, delimiters: Delimiters, patterns: _Patterns) -> set[int]:
+        wanted: set[int] = set()
+        term = delimiters.segment
+        if patterns.hits is not None:
+            for hit in patterns.hits.finditer(self.buf, lo, hi):
+                start = self._last_segment(b"CLM", delimiters, hit.start(), self.pos)
+                if start is not None:
+                    wanted.add(start)
+        if patterns.subscriber is not None:
+            for sub in patterns.subscriber.finditer(self.buf, lo, hi):
+                if sub.group(1).decode("latin-1") in self.interest.member_ids:
+                    wanted.update(self._claims_of_subscriber(sub.end(), hi, patterns, term))
+        return wanted
+
+    def _claims_of_subscriber(self, index: int, hi: int, patterns: _Patterns, term: bytes) -> list[int]:
+        """Return the CLM starts from `index` to the next subscriber (HL 20/22) or envelope."""
+        starts: list[int] = []
+        for m in patterns.boundary.finditer(self.buf, index, hi):
+            tag = m.group(1)
+            if tag == b"CLM":
+                starts.append(m.start(1))
+            elif tag == b"HL":
+                level = self._hl_level(m.start(1), term)
+                if level in (b"20", b"22"):
+                    break
+            else:
+                break
+        return starts
+
+    def _hl_level(self, index: int, term: bytes) -> bytes:
+        stop = self.buf.find(term, index)
+        parts = self.buf[index:stop].split(self._sep)
+        return parts[3] if len(parts) > 3 else b""
+
+    @property
+    def _sep(self) -> bytes:
+        return self.delimiters[-1].element
+
+    def _last_segment(self, tag: bytes, delimiters: Delimiters, before: int, lo: int) -> int | None:
+        """Return where the last `tag` segment before `before` (and not before `lo`) starts."""
+        needle = tag + delimiters.element
+        term = delimiters.segment[0]
+        index = before
+        while True:
+            index = self.buf.rfind(needle, lo, index)
+            if index < 0:
+                return None
+            back = index - 1
+            while back >= 0 and self.buf[back] in WHITESPACE and self.buf[back] != term:
+                back -= 1
+            if back < 0 or self.buf[back] == term:
+                return index
+
+    def _next_boundary(self, index: int, cut: int, patterns: _Patterns) -> int:
+        found = patterns.boundary.search(self.buf, index, cut)
+        return found.start(1) if found is not None else cut
+
+    def _context(self, before: int, delimiters: Delimiters, patterns: _Patterns) -> tuple[bytes | None, bytes | None]:
+        """Return the 2000B and 2000C blocks that govern a claim starting at `before`."""
+        patient: bytes | None = None
+        index = before
+        while True:
+            hl = self._last_segment(b"HL", delimiters, index, 0)
+            if hl is None:
+                sub, carried_patient = self.carried_context
+                return sub, patient if patient is not None else carried_patient
+            level = self._hl_level(hl, delimiters.segment)
+            block = self.buf[hl : self._next_boundary(hl + 2, len(self.buf), patterns)]
+            if level == b"23" and patient is None:
+                patient = block
+            elif level == b"22":
+                return block, patient
+            elif level != b"23":
+                return None, patient
+            index = hl
+
+    def _context_at_cut(self, delimiters: Delimiters, patterns: _Patterns) -> None:
+        self.carried_context = self._context(self.pos, delimiters, patterns)
+
+    def _claim(self, start: int, end: int, delimiters: Delimiters, patterns: _Patterns) -> ClaimBytes:
+        subscriber, patient = self._context(start, delimiters, patterns)
+        return ClaimBytes(
+            data=self.buf[start:end],
+            subscriber=subscriber,
+            patient=patient,
+            delimiters=delimiters,
+            offset=self.base + start,
+            segment_index=self._ordinal(start, delimiters.segment),
+            interchange=self.checker.interchange or "",
+            transaction=self.checker.transaction or "",
+        )

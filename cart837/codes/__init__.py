@@ -1,0 +1,1 @@
+"""Date-effective code tables (RULES.md §2). Knows no X12."""

@@ -1,0 +1,201 @@
+"""Configuration: `cart837.toml` or `[tool.cart837]`, validated into a frozen Config.
+
+Unknown keys and bad values are errors that name them (DESIGN.md, Configuration).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+
+from cart837.codes.tables import CodeTable, build_table
+from cart837.errors import ConfigError, Location
+
+
+class RuleMode(StrEnum):
+    """A rule's setting."""
+
+    FIX = "fix"
+    FLAG = "flag"
+    OFF = "off"
+
+
+# RULES.md §2.10: starting lists (configuration, not fact)
+SUPPORTIVE_DRUGS = ("J1100", "J2930", "J1720", "J1200", "J2405", "J0131")
+UNRELATED_DRUGS = (
+    "J0696", "J3370", "J2543", "J2185", "J1956", "J0690", "J0692", "J0713", "J1335", "J0878", "J2020",
+    "J1580", "J0290", "J2270", "J1170", "J3010", "J2175",
+)
+LYMPHODEPLETION_DRUGS = ("J9033", "J9034", "J9036", "J9056", "J9058", "J9059", "J9185", "J9070")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Every setting of RULES.md / DESIGN.md with its default."""
+
+    outpatient_bill_types: tuple[str, ...] = ("13",)
+    medicare_filing_codes: tuple[str, ...] = ("MA", "MB")
+    collapse_charge: str = "sum"
+    supportive_drugs: tuple[str, ...] = SUPPORTIVE_DRUGS
+    unrelated_drugs: tuple[str, ...] = UNRELATED_DRUGS
+    extra_product_codes: tuple[str, ...] = ()
+    split_dose_products: tuple[str, ...] = ("Q2058",)
+    extra_em_codes: tuple[str, ...] = ()
+    prefer_x_modifiers: bool = False
+    x_modifier: str = "XU"
+    bundled_admin_action: str = "flag"
+    lymphodepletion_drugs: tuple[str, ...] = LYMPHODEPLETION_DRUGS
+    product_revenue_code: str = "0891"
+    inpatient_car_t_pcs: tuple[str, ...] = ()
+    product_charge_includes_preinfusion: bool = False
+    rules: Mapping[str, RuleMode] = field(default_factory=lambda: MappingProxyType({}))
+    codes: Mapping[str, Mapping[str, object]] = field(default_factory=lambda: MappingProxyType({}))
+    payers: Mapping[str, Mapping[str, object]] = field(default_factory=lambda: MappingProxyType({}))
+    source: str = "defaults"
+
+    def for_payer(self, payer_id: str) -> Config:
+        """Return the configuration with the `[payers."ID"]` overrides for `payer_id` applied."""
+        raw = self.payers.get(payer_id)
+        if not raw:
+            return self
+        values = dict(raw)
+        rules = dict(self.rules)
+        rules.update(values.pop("rules", {}))  # type: ignore[arg-type]
+        return replace(self, rules=MappingProxyType(rules), **values)  # type: ignore[arg-type]
+
+    def code_table(self) -> CodeTable:
+        """Return the code tables with this configuration's overrides."""
+        return build_table(self.codes, self.extra_product_codes)
+
+
+_CHOICES = {
+    "collapse_charge": ("sum", "keep-first"),
+    "bundled_admin_action": ("flag", "noncovered"),
+}
+_SCALARS = {f.name: f for f in fields(Config)} .keys() - {"rules", "codes", "payers", "source"}
+
+
+def _check_value(key: str, value: object, where: str) -> object:
+    default = getattr(Config(), key)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}{key} must be a list of strings, not {value!r}", Location(_FILE[0]))
+        return tuple(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}{key} must be true or false, not {value!r}", Location(_FILE[0]))
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}{key} must be a string, not {value!r}", Location(_FILE[0]))
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise ConfigError(f"{where}{key} = {value!r}: use one of {', '.join(_CHOICES[key])}", Location(_FILE[0]))
+    return value
+
+
+_FILE = ["-"]
+
+
+def _rule_modes(raw: object, where: str, known: Mapping[str, frozenset[RuleMode]]) -> dict[str, RuleMode]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}rules must be a table of rule id = mode", Location(_FILE[0]))
+    modes: dict[str, RuleMode] = {}
+    for rule_id, mode in raw.items():
+        if rule_id not in known:
+            raise ConfigError(f"{where}rules: unknown rule {rule_id!r}", Location(_FILE[0]))
+        try:
+            parsed = RuleMode(mode)
+        except ValueError:
+            raise ConfigError(f"{where}rules.{rule_id} = {mode!r}: use fix, flag or off", Location(_FILE[0])) from None
+        if parsed not in known[rule_id]:
+            allowed = ", ".join(sorted(known[rule_id]))
+            raise ConfigError(f"{where}rules.{rule_id} = {mode!r}: this rule allows {allowed}", Location(_FILE[0]))
+        modes[rule_id] = parsed
+    return modes
+
+
+def from_mapping(raw: Mapping[str, object], known_rules: Mapping[str, frozenset[RuleMode]], source: str = "-") -> Config:
+    """Validate a parsed TOML table into a Config."""
+    _FILE[0] = source
+    values: dict[str, object] = {"source": source}
+    for key, value in raw.items():
+        if key == "rules":
+            values["rules"] = MappingProxyType(_rule_modes(value, "", known_rules))
+        elif key == "codes":
+            values["codes"] = MappingProxyType(_codes(value))
+        elif key == "payers":
+            values["payers"] = MappingProxyType(_payers(value, known_rules))
+        elif key in _SCALARS:
+            values[key] = _check_value(key, value, "")
+        else:
+            raise ConfigError(f"unknown configuration key {key!r}", Location(source))
+    return Config(**values)  # type: ignore[arg-type]
+
+
+def _codes(raw: object) -> dict[str, Mapping[str, object]]:
+    if not isinstance(raw, dict):
+        raise ConfigError("codes must be a table of code tables", Location(_FILE[0]))
+    try:
+        build_table(raw)
+    except ValueError as error:
+        raise ConfigError(f"codes: {error}", Location(_FILE[0])) from None
+    return dict(raw)
+
+
+def _payers(raw: object, known: Mapping[str, frozenset[RuleMode]]) -> dict[str, Mapping[str, object]]:
+    if not isinstance(raw, dict):
+        raise ConfigError("payers must be a table of payer-id tables", Location(_FILE[0]))
+    out: dict[str, Mapping[str, object]] = {}
+    for payer, table in raw.items():
+        where = f"payers.{payer}."
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where[:-1]} must be a table", Location(_FILE[0]))
+        checked: dict[str, object] = {}
+        for key, value in table.items():
+            if key == "rules":
+                checked["rules"] = _rule_modes(value, where, known)
+            elif key in _SCALARS:
+                checked[key] = _check_value(key, value, where)
+            else:
+                raise ConfigError(f"unknown configuration key {where}{key}", Location(_FILE[0]))
+        out[str(payer)] = MappingProxyType(checked)
+    return out
+
+
+def find_config(start: Path) -> tuple[Path, bool] | None:
+    """Find `cart837.toml` in `start` or its parents, else the nearest pyproject.toml with [tool.cart837]."""
+    for folder in (start, *start.parents):
+        if (folder / "cart837.toml").is_file():
+            return folder / "cart837.toml", False
+    for folder in (start, *start.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text("utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                continue
+            if "cart837" in data.get("tool", {}):
+                return pyproject, True
+    return None
+
+
+def load_config(path: Path | None, known_rules: Mapping[str, frozenset[RuleMode]], cwd: Path | None = None) -> Config:
+    """Load `--config FILE`, else the discovered file, else the defaults."""
+    pyproject = False
+    if path is None:
+        found = find_config(cwd or Path.cwd())
+        if found is None:
+            return Config()
+        path, pyproject = found
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", Location(str(path))) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"not valid TOML: {error}", Location(str(path))) from None
+    if pyproject or path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("cart837", {})
+    return from_mapping(data, known_rules, str(path))

@@ -1,0 +1,139 @@
+"""The JSON report (schema 1 of DESIGN.md), written file by file so memory stays flat."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from cart837 import __version__
+from cart837.batch import FileResult
+from cart837.rules import all_rules
+from cart837.rules.base import Finding
+from cart837.rules.sources import references
+
+SCHEMA_VERSION = 1
+
+
+def as_of() -> str:
+    """Return the run date, from SOURCE_DATE_EPOCH when set (reproducible golden files)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
+    return date.today().isoformat()
+
+
+def finding_dict(finding: Finding, patient: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return one finding as the report shows it."""
+    out: dict[str, Any] = {
+        "rule": finding.rule,
+        "action": finding.action.value,
+        "fixed": finding.fixed,
+        "transaction": finding.transaction,
+        "claim": finding.claim,
+        "line": finding.line,
+        "date": finding.date.isoformat() if finding.date else None,
+        "before": finding.before,
+        "after": finding.after,
+        "message": finding.message,
+        "citation": finding.citation,
+    }
+    if patient is not None:
+        out["patient"] = patient
+    return out
+
+
+def file_dict(result: FileResult) -> dict[str, Any]:
+    """Return one file's entry of `files[]`."""
+    return {
+        "path": result.path,
+        "status": result.status.value,
+        "error": result.error,
+        "delimiters": result.delimiters,
+        "sha256_in": result.sha256_in,
+        "sha256_out": result.sha256_out,
+        "claims": result.claims,
+        "claims_changed": result.claims_changed,
+        "findings": [finding_dict(f, result.patients.get(f.claim)) for f in result.findings],
+    }
+
+
+def rules_dict() -> dict[str, Any]:
+    """Return every rule's title and citation with its sources resolved (RULES.md §1.2)."""
+    return {
+        r.id: {
+            "title": r.title,
+            "citation": r.citation,
+            "references": [{"id": i, "text": t} for i, t in references(r.citation)],
+        }
+        for r in all_rules()
+    }
+
+
+@dataclass(slots=True)
+class Totals:
+    """The report's `totals`."""
+
+    files: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    findings: int = 0
+    fixed: int = 0
+    flags: int = 0
+
+    def add(self, result: FileResult) -> None:
+        """Count one file."""
+        self.files += 1
+        setattr(self, result.status.value, getattr(self, result.status.value) + 1)
+        self.findings += len(result.findings)
+        fixed = sum(1 for f in result.findings if f.fixed)
+        self.fixed += fixed
+        self.flags += len(result.findings) - fixed
+
+
+@dataclass(slots=True)
+class JsonReportWriter:
+    """Stream `files[]` entries to a temp file; `close()` adds totals and renames it into place."""
+
+    path: Path
+    totals: Totals = field(default_factory=Totals)
+    _handle: IO[str] | None = None
+    _temp: str = ""
+    _count: int = 0
+
+    def __enter__(self) -> JsonReportWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        head = {"schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "as_of": as_of()}
+        self._handle.write(json.dumps(head)[:-1] + ', "files": [\n')
+        return self
+
+    def add(self, result: FileResult) -> None:
+        """Append one file's entry."""
+        assert self._handle is not None
+        self.totals.add(result)
+        self._handle.write((",\n" if self._count else "") + json.dumps(file_dict(result)))
+        self._count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._handle is not None
+        if exc[0] is not None:
+            self._handle.close()
+            os.unlink(self._temp)
+            return
+        tail = {"totals": vars_of(self.totals), "rules": rules_dict()}
+        self._handle.write("\n], " + json.dumps(tail)[1:] + "\n")
+        self._handle.close()
+        os.replace(self._temp, self.path)
+
+
+def vars_of(totals: Totals) -> dict[str, int]:
+    """Return the totals as a dict."""
+    return {name: getattr(totals, name) for name in Totals.__slots__}  # type: ignore[attr-defined]

@@ -1,0 +1,148 @@
+"""What a rule is: id, title, citation, default mode, and a pure check(ctx) -> proposals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from cart837.claims.edits import Edit
+from cart837.claims.model import Claim, ServiceLine
+from cart837.codes.tables import CodeKind, CodeTable, Step
+from cart837.config import Config, RuleMode
+from cart837.episodes import EpisodeView
+
+__all__ = ["Action", "Finding", "Proposal", "Rule", "RuleContext", "RuleMode", "rule", "REGISTRY"]
+
+
+class Action(StrEnum):
+    """What a finding did."""
+
+    CROSSWALK = "crosswalk"
+    COLLAPSE = "collapse"
+    UNITS = "units"
+    NONCOVERED = "noncovered"
+    REVENUE_CODE = "revenue_code"
+    MODIFIER = "modifier"
+    FLAG = "flag"
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What a rule returns: an action on a line (or the claim), with the edits that make it."""
+
+    action: Action
+    line: int | None
+    message: str
+    edits: tuple[Edit, ...] = ()
+    date: date | None = None
+    segment: str | None = None  # the flagged segment when it is not the line's SV2
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One report entry (DESIGN.md, Report contract)."""
+
+    rule: str
+    action: Action
+    fixed: bool
+    transaction: str
+    claim: str
+    line: int | None
+    date: date | None
+    before: str | None
+    after: str | None
+    message: str
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """Everything a rule may look at for one claim."""
+
+    claim: Claim
+    config: Config
+    codes: CodeTable
+    episode: EpisodeView
+    mode: RuleMode
+
+    @property
+    def outpatient(self) -> bool:
+        """Return whether the bill type is in `outpatient_bill_types` (RULES.md §3)."""
+        return self.claim.bill_type[:2] in self.config.outpatient_bill_types
+
+    @property
+    def inpatient(self) -> bool:
+        """Return whether the bill type is 11x."""
+        return self.claim.bill_type.startswith("11")
+
+    @property
+    def medicare_ffs(self) -> bool:
+        """Return whether SBR09 says Medicare fee-for-service."""
+        return self.claim.filing_code in self.config.medicare_filing_codes
+
+    def step(self, line: ServiceLine) -> Step | None:
+        """Return the CAR-T step of a line's code, or None."""
+        return self.codes.step(line.code)
+
+    def is_product(self, line: ServiceLine) -> bool:
+        """Return whether the line bills a CAR-T product (§2.4 or `extra_product_codes`)."""
+        return self.codes.kind(line.code) is CodeKind.PRODUCT
+
+    def is_em(self, line: ServiceLine) -> bool:
+        """Return whether the line is a facility E/M (§2.5 or `extra_em_codes`)."""
+        return self.codes.kind(line.code) is CodeKind.EM or line.code in self.config.extra_em_codes
+
+    def lines_of_step(self, step: Step) -> list[ServiceLine]:
+        """Return the claim's lines of one CAR-T step."""
+        return [line for line in self.claim.lines if self.codes.step(line.code) is step]
+
+
+Check = Callable[[RuleContext], list[Proposal]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A registered rule."""
+
+    id: str
+    title: str
+    citation: str
+    default: RuleMode
+    check: Check
+    modes: frozenset[RuleMode]
+    config_keys: tuple[str, ...] = ()
+    gate: bool = False  # CART-021/022: a finding blocks every fix on the claim
+    doc: str = field(default="", repr=False)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    id: str,
+    title: str,
+    citation: str,
+    default: RuleMode,
+    can_fix: bool | None = None,
+    can_turn_off: bool = True,
+    config_keys: tuple[str, ...] = (),
+    gate: bool = False,
+) -> Callable[[Check], Check]:
+    """Register a rule's check function under its CART id."""
+
+    def register(check: Check) -> Check:
+        fixes = default is RuleMode.FIX if can_fix is None else can_fix
+        modes = {RuleMode.FLAG}
+        if fixes:
+            modes.add(RuleMode.FIX)
+        if can_turn_off:
+            modes.add(RuleMode.OFF)
+        REGISTRY[id] = Rule(
+            id, title, citation, default, check, frozenset(modes), config_keys, gate, check.__doc__ or ""
+        )
+        return check
+
+    return register
