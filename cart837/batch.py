@@ -122,8 +122,7 @@ def expand_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
 
 def spool_stdin(source: BinaryIO) -> Path:
     """Copy standard input to a temporary file so both passes can read it."""
-    handle = tempfile.NamedTemporaryFile(prefix="cart837-stdin-", suffix=".837", delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile(prefix="cart837-stdin-", suffix=".837", delete=False) as handle:
         shutil.copyfileobj(source, handle, 1 << 20)
     return Path(handle.name)
 
@@ -290,9 +289,8 @@ class Batch:
 
 
 def _temp_path(folder: Path, name: str) -> Path:
-    handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", suffix=".cart837-tmp", delete=False)
-    handle.close()
-    return Path(handle.name)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", suffix=".cart837-tmp", delete=False) as handle:
+        return Path(handle.name)
 
 
 def _fail(result: FileResult, message: str) -> None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import difflib
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import structlog
 
 from cart837 import __version__, logs
 from cart837.batch import Batch, FileResult, FileStatus, InputFile, RunMode, build_index, expand_inputs, spool_stdin
-from cart837.config import Config, load_config
+from cart837.config import Config, RuleMode, load_config
 from cart837.errors import Cart837Error
 from cart837.report.json_report import JsonReportWriter
 from cart837.rules import all_rules
@@ -21,7 +23,7 @@ from cart837.summary import Summary
 log = structlog.get_logger()
 
 
-def known_rules() -> dict[str, frozenset]:  # type: ignore[type-arg]
+def known_rules() -> dict[str, frozenset[RuleMode]]:
     """Return rule id -> the modes it allows, for configuration checks."""
     return {r.id: r.modes for r in all_rules()}
 
@@ -59,7 +61,10 @@ common = [
 ]
 
 
-def with_common(func):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_common(func: F) -> F:
     """Attach the options every file-processing command shares."""
     for decorator in reversed(common):
         func = decorator(func)
@@ -76,7 +81,7 @@ def main() -> None:
 @with_common
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), help="Write fixed files here.")
 @click.option("--in-place", is_flag=True, help="Overwrite the inputs (atomically).")
-def fix(paths: tuple[str, ...], outdir: str | None, in_place: bool, **options: object) -> None:
+def fix(paths: tuple[str, ...], outdir: str | None, in_place: bool, **options: Any) -> None:
     """Fix PATHS (files, directories or - for stdin) and report what changed."""
     if outdir and in_place:
         raise click.UsageError("use either -o/--output or --in-place, not both")
@@ -86,14 +91,14 @@ def fix(paths: tuple[str, ...], outdir: str | None, in_place: bool, **options: o
 @main.command()
 @with_common
 @click.option("--fail-on-flag", is_flag=True, help="Exit 1 on flags too, not only on needed fixes.")
-def check(paths: tuple[str, ...], fail_on_flag: bool, **options: object) -> None:
+def check(paths: tuple[str, ...], fail_on_flag: bool, **options: Any) -> None:
     """Say whether PATHS need fixing; write nothing (exit 1 if they do)."""
     _run(RunMode.CHECK, paths, None, False, fail_on_flag=fail_on_flag, **options)
 
 
 @main.command()
 @with_common
-def diff(paths: tuple[str, ...], **options: object) -> None:
+def diff(paths: tuple[str, ...], **options: Any) -> None:
     """Print a unified diff (one segment per line) of what fix would change."""
     _run(RunMode.DIFF, paths, None, False, **options)
 

@@ -64,7 +64,9 @@ class Config:
             return self
         values = dict(raw)
         rules = dict(self.rules)
-        rules.update(values.pop("rules", {}))  # type: ignore[arg-type]
+        payer_rules = values.pop("rules", {})
+        assert isinstance(payer_rules, dict)  # checked by _payers when the file was loaded
+        rules.update(payer_rules)
         return replace(self, rules=MappingProxyType(rules), **values)  # type: ignore[arg-type]
 
     def code_table(self) -> CodeTable:
@@ -117,7 +119,9 @@ def _rule_modes(raw: object, where: str, known: Mapping[str, frozenset[RuleMode]
     return modes
 
 
-def from_mapping(raw: Mapping[str, object], known_rules: Mapping[str, frozenset[RuleMode]], source: str = "-") -> Config:
+def from_mapping(
+    raw: Mapping[str, object], known_rules: Mapping[str, frozenset[RuleMode]], source: str = "-"
+) -> Config:
     """Validate a parsed TOML table into a Config."""
     _FILE[0] = source
     values: dict[str, object] = {"source": source}

@@ -44,9 +44,9 @@ class Summary:
         """0 ok, 1 check/diff found something to change, 2 a file failed (DESIGN.md)."""
         if self.failed:
             return 2
-        if self.mode in (RunMode.CHECK, RunMode.DIFF):
-            if self.changed or (self.fail_on_flag and self.flags):
-                return 1
+        wants_clean = self.mode in (RunMode.CHECK, RunMode.DIFF)
+        if wants_clean and (self.changed or (self.fail_on_flag and self.flags)):
+            return 1
         return 0
 
     def line(self) -> str:

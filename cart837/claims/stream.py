@@ -9,10 +9,10 @@ Envelope order, counts and control numbers are checked on the way.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import BinaryIO
+from typing import Protocol
 
 from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
 from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
@@ -21,6 +21,14 @@ from cart837.x12.envelope import EnvelopeChecker
 CHUNK_SIZE = 8 << 20
 _WS = rb"[ \t\r\n]*"
 _ENVELOPE_TAGS = (b"ISA", b"IEA", b"GS", b"GE", b"ST", b"SE")
+
+
+class Readable(Protocol):
+    """Anything with a binary `read(size)` (files, sockets, hashing wrappers)."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Return up to `size` bytes; b"" at the end."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +119,7 @@ def _patterns(delimiters: Delimiters, interest: Interest) -> _Patterns:
 class FileStream:
     """Iterate over one file's events; afterwards `claims`, `delimiters` and `versions` hold what was seen."""
 
-    source: BinaryIO
+    source: Readable
     file: str
     interest: Interest = field(default_factory=Interest)
     passthrough: bool = True
@@ -222,7 +230,7 @@ class FileStream:
             )
         return self.buf[start : self.pos]
 
-    def _interchange(self, delimiters: Delimiters, patterns: _Patterns) -> Iterator[Event]:
+    def _interchange(self, delimiters: Delimiters, patterns: _Patterns) -> Generator[Event, None, None]:
         term = delimiters.segment
         self._ordinal(self.pos, term)
         isa_end = self.pos + ISA_LENGTH
@@ -256,8 +264,8 @@ class FileStream:
             while True:
                 lo = max(self.pos, len(self.buf) - window)
                 last = None
-                for last in patterns.boundary.finditer(self.buf, lo):
-                    pass
+                for found in patterns.boundary.finditer(self.buf, lo):
+                    last = found
                 if last is not None and last.start(1) > self.pos:
                     return last.start(1)
                 if lo == self.pos:
@@ -267,7 +275,7 @@ class FileStream:
 
     # -- one region of complete segments ------------------------------------------------------
 
-    def _region(self, cut: int, delimiters: Delimiters, patterns: _Patterns) -> Iterator[Event]:
+    def _region(self, cut: int, delimiters: Delimiters, patterns: _Patterns) -> Generator[Event, None, bool]:
         buf, term = self.buf, delimiters.segment
         scan_from = buf.rfind(term, 0, self.pos)
         scan_from = max(scan_from, 0)

@@ -136,4 +136,4 @@ class JsonReportWriter:
 
 def vars_of(totals: Totals) -> dict[str, int]:
     """Return the totals as a dict."""
-    return {name: getattr(totals, name) for name in Totals.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(totals, name) for name in Totals.__slots__}
