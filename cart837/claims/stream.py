@@ -99,7 +99,8 @@ def _patterns(delimiters: Delimiters, interest: Interest) -> _Patterns:
     hits = re.compile(b"SV2" + sep + b"(?:" + b"|".join(alternatives) + b")") if alternatives else None
     subscriber = None
     if interest.member_ids:
-        subscriber = re.compile(start + b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){6}(" + plain + b")")
+        # NM102..NM108 come before the member id NM109
+        subscriber = re.compile(start + b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){7}(" + plain + b")")
     allowed = {9, 10, 13} | {d[0] for d in (delimiters.segment, delimiters.element, delimiters.component)}
     if delimiters.repetition:
         allowed.add(delimiters.repetition[0])
