@@ -77,6 +77,7 @@ class Config:
 _CHOICES = {
     "collapse_charge": ("sum", "keep-first"),
     "bundled_admin_action": ("flag", "noncovered"),
+    "x_modifier": ("XE", "XS", "XP", "XU"),  # [MOD-X]; CART-012 never puts 59 and an X modifier together
 }
 _SCALARS = {f.name: f for f in fields(Config)} .keys() - {"rules", "codes", "payers", "source"}
 

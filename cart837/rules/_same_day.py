@@ -1,0 +1,122 @@
+"""Shared logic of CART-010..014: services on the day of a CAR-T administration.
+
+CART-013 has no finding of its own: its reason text is added to the findings of CART-010,
+CART-011 and CART-012 (see `with_adverse_event_reason`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from cart837.claims.model import ServiceLine
+from cart837.codes.tables import CodeKind, Step
+from cart837.config import RuleMode
+from cart837.episodes import is_cart_relevant
+from cart837.rules.base import RuleContext
+
+# [MOD-X]: 59 and its X{EPSU} subsets mark a distinct service (RULES.md §2.8)
+DISTINCT_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
+MODIFIER_SLOTS = 4  # SV202-3..6
+
+CART013 = "CART-013"
+ADVERSE_EVENT_REASON = (
+    "CART-013: the administration code includes physician monitoring and management of adverse "
+    "events during the administration; an 837I line has no clock times, so the record must show "
+    "whether this service was during the infusion (not reported separately) or apart from it"
+)
+
+
+class Where(StrEnum):
+    """Where the patient's CAR-T administration of a day is billed, seen from one claim."""
+
+    SAME_CLAIM = "same claim"
+    OTHER_CLAIM = "other claim"
+    NONE = "none"
+
+
+def administration_on(ctx: RuleContext, day: date) -> Where:
+    """Return whether `day` has an administration on this claim, only on another claim, or none."""
+    own = any(line.date == day for line in ctx.lines_of_step(Step.ADMINISTRATION))
+    if own:
+        return Where.SAME_CLAIM
+    return Where.OTHER_CLAIM if ctx.episode.administration_elsewhere(day) else Where.NONE
+
+
+def elsewhere_claims(ctx: RuleContext, day: date) -> str:
+    """Return the ids of the patient's other claims with an administration on `day`."""
+    ids = {line.claim_id for line in ctx.episode.other_claims_on(day) if line.step is Step.ADMINISTRATION}
+    return ", ".join(sorted(ids))
+
+
+def administration_note(ctx: RuleContext, day: date, where: Where) -> str:
+    """Return a phrase naming where the same-day administration is."""
+    if where is Where.SAME_CLAIM:
+        numbers = [str(ln.number) for ln in ctx.lines_of_step(Step.ADMINISTRATION) if ln.date == day]
+        return f"CAR-T administration on {day.isoformat()} (LX {', '.join(numbers)})"
+    return f"CAR-T administration on {day.isoformat()} on claim(s) {elsewhere_claims(ctx, day)}"
+
+
+def outpatient_only(ctx: RuleContext) -> bool:
+    """Return whether the outpatient-only rules apply (outpatient bill type, never 11x: CART-015)."""
+    return ctx.outpatient and not ctx.inpatient
+
+
+def has_cart_line(ctx: RuleContext) -> bool:
+    """Return whether the claim itself carries a CAR-T-relevant line (RULES.md §3)."""
+    return any(is_cart_relevant(ln.code, ln.revenue_code, ctx.codes) for ln in ctx.claim.lines)
+
+
+def is_distinct(line: ServiceLine) -> bool:
+    """Return whether the line already carries 59 or an X{EPSU} modifier."""
+    return bool(DISTINCT_MODIFIERS.intersection(line.modifiers))
+
+
+def slots_full(line: ServiceLine) -> bool:
+    """Return whether all four modifier slots SV202-3..6 are used."""
+    return len(line.modifiers) >= MODIFIER_SLOTS
+
+
+def of_kind(ctx: RuleContext, *kinds: CodeKind) -> list[ServiceLine]:
+    """Return the claim's lines whose code is of one of `kinds`."""
+    return [line for line in ctx.claim.lines if ctx.codes.kind(line.code) in kinds]
+
+
+def same_day_drugs(ctx: RuleContext, day: date, listed: tuple[str, ...]) -> list[str]:
+    """Return the codes of this claim's lines on `day` that are in `listed` (RULES.md §2.10)."""
+    return sorted({line.code for line in ctx.claim.lines if line.date == day and line.code in listed})
+
+
+def with_adverse_event_reason(ctx: RuleContext, message: str) -> str:
+    """Append CART-013's reason text unless CART-013 is turned off for this claim's payer."""
+    if ctx.config.rules.get(CART013, RuleMode.FLAG) is RuleMode.OFF:
+        return message
+    return f"{message}. {ADVERSE_EVENT_REASON}"
+
+
+def is_cart012_case(ctx: RuleContext, line: ServiceLine) -> bool:
+    """Return whether a drug-administration line has a same-DOS drug in `unrelated_drugs` (CART-012)."""
+    if ctx.codes.kind(line.code) is not CodeKind.DRUG_ADMIN or line.date is None:
+        return False
+    return bool(same_day_drugs(ctx, line.date, ctx.config.unrelated_drugs))
+
+
+def same_day_administrations(ctx: RuleContext) -> list[tuple[ServiceLine, Where]]:
+    """Return hydration/drug-administration lines without 59/X{EPSU} on an administration day.
+
+    Lines already reported as fully non-covered (SV207 = SV203 > 0) are not billed separately
+    and are left out.
+    """
+    out: list[tuple[ServiceLine, Where]] = []
+    for line in of_kind(ctx, CodeKind.HYDRATION, CodeKind.DRUG_ADMIN):
+        if line.date is None or is_distinct(line) or fully_noncovered(line):
+            continue
+        where = administration_on(ctx, line.date)
+        if where is not Where.NONE:
+            out.append((line, where))
+    return out
+
+
+def fully_noncovered(line: ServiceLine) -> bool:
+    """Return whether SV207 already equals SV203 (and is positive)."""
+    return line.noncovered is not None and line.charge > 0 and line.noncovered >= line.charge

@@ -1,0 +1,64 @@
+"""CART-012: unrelated hydration or drug administration carries modifier 59 (or the payer's X{EPSU})."""
+
+from __future__ import annotations
+
+from cart837.claims.edits import add_modifier
+from cart837.claims.model import ServiceLine
+from cart837.config import RuleMode
+from cart837.rules._same_day import (
+    Where,
+    administration_note,
+    is_cart012_case,
+    outpatient_only,
+    same_day_administrations,
+    same_day_drugs,
+    slots_full,
+    with_adverse_event_reason,
+)
+from cart837.rules.base import Action, Proposal, RuleContext, rule
+
+
+@rule(
+    id="CART-012",
+    title="Unrelated hydration or drug administration carries modifier 59",
+    citation="[REF-CODING]; [MOD-X]",
+    default=RuleMode.FIX,
+    config_keys=("unrelated_drugs", "prefer_x_modifiers", "x_modifier"),
+)
+def check(ctx: RuleContext) -> list[Proposal]:
+    """Add 59 (or x_modifier) to same-day drug administration when a same-DOS drug is unrelated.
+
+    Bad:  LX 1 SV2*0874*HC:38228, LX 4 SV2*0260*HC:96365*400*UN*1 and LX 5 SV2*0636*HC:J0696*30*UN*1,
+          all on 2025-05-01 (an antibiotic infused the day of the CAR-T administration).
+    Good: LX 4 SV2*0260*HC:96365:59*400*UN*1 (HC:96365:XU with prefer_x_modifiers = true); only a
+          flag when the administration is on another claim or the modifier slots are full.
+    """
+    if not outpatient_only(ctx):  # CART-015: 11x claims follow the inpatient rules
+        return []
+    return [_proposal(ctx, line, where) for line, where in same_day_administrations(ctx) if is_cart012_case(ctx, line)]
+
+
+def modifier_for(ctx: RuleContext) -> str:
+    """Return 59, or the payer's X{EPSU} modifier when it prefers X modifiers ([MOD-X])."""
+    return ctx.config.x_modifier if ctx.config.prefer_x_modifiers else "59"
+
+
+def _proposal(ctx: RuleContext, line: ServiceLine, where: Where) -> Proposal:
+    assert line.date is not None
+    modifier = modifier_for(ctx)
+    drugs = ", ".join(same_day_drugs(ctx, line.date, ctx.config.unrelated_drugs))
+    what = (
+        f"drug administration {line.code} on the day of the {administration_note(ctx, line.date, where)} "
+        f"with same-day unrelated drug(s) {drugs}"
+    )
+    if where is Where.OTHER_CLAIM:
+        message = (
+            f"{what}: separately reportable with modifier {modifier}; fixes come from a claim's own lines only, review"
+        )
+        return Proposal(Action.FLAG, line.number, with_adverse_event_reason(ctx, message), (), line.date)
+    if slots_full(line):
+        message = f"{what}: needs modifier {modifier} but all four modifier slots are full; review"
+        return Proposal(Action.FLAG, line.number, with_adverse_event_reason(ctx, message), (), line.date)
+    message = f"{what}: separately reportable, added modifier {modifier}"
+    edits = (add_modifier(line.number, modifier),)
+    return Proposal(Action.MODIFIER, line.number, with_adverse_event_reason(ctx, message), edits, line.date)
