@@ -96,6 +96,21 @@ class CodeTable:
         """Return every code of `kind`."""
         return frozenset(c for c, info in self.codes.items() if info.kind is kind)
 
+    def valid_on(self, code: str, day: date) -> bool | None:
+        """Return whether `code` may be billed on `day`; None when the code is unknown."""
+        info = self.codes.get(code)
+        return info.valid_on(day) if info else None
+
+    def code_for(self, code: str, day: date) -> str | None:
+        """Return the code to bill on `day`: `code` itself, else its crosswalk (RULES.md §2.1), else None."""
+        info = self.codes.get(code)
+        if info is None:
+            return None
+        if info.valid_on(day):
+            return code
+        target = self.codes.get(info.crosswalk) if info.crosswalk else None
+        return target.code if target and target.valid_on(day) else None
+
 
 def parse_code_entry(code: str, raw: Mapping[str, object], base: CodeInfo | None = None) -> CodeInfo:
     """Build a CodeInfo from a TOML table, on top of `base` when overriding; ValueError on bad data."""
