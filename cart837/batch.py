@@ -6,7 +6,6 @@ Each file fails alone; outputs are written atomically (temp file + rename).
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import sys
 import tempfile
@@ -14,14 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import structlog
 
+from cart837.atomic import is_temp_name, replace_atomically, temp_beside
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, Passthrough, TransactionEnd
-from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
+from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex
 from cart837.errors import Cart837Error, InvariantError, Location
@@ -87,6 +87,15 @@ class FileResult:
     patients: dict[str, dict[str, str]] = field(default_factory=dict)
     changes: list[ClaimChange] = field(default_factory=list)
     output: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class OutputGate(Protocol):
+    """Judge a fixed file before it replaces anything (`fix --validate`); raise Cart837Error to refuse it."""
+
+    def __call__(self, source: Path, produced: Path | None, display: str, rules: tuple[str, ...]) -> list[str]:
+        """Return warnings; `produced` is None when the output is the input unchanged."""
+        ...
 
 
 def looks_like_x12(path: Path) -> bool:
@@ -111,7 +120,7 @@ def expand_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
         path = Path(given)
         if path.is_dir():
             for found in sorted(p for p in path.rglob("*") if p.is_file()):
-                if looks_like_x12(found):
+                if looks_like_x12(found) and not is_temp_name(found):
                     inputs.append(InputFile(found, str(found), found.relative_to(path)))
                 else:
                     skipped.append(str(found))
@@ -137,26 +146,42 @@ def interest_for(config: Config, member_ids: frozenset[str] = frozenset()) -> In
 
 
 def build_index(inputs: list[InputFile], config: Config) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
-    """Pass 1: read every file's CAR-T claims into the episode index; remember failures."""
+    """Pass 1: read every file's CAR-T claims into the episode index; remember failures.
+
+    A file enters the index only once it has been read to its end: a file refused half-way
+    contributes nothing, so it cannot add cross-claim flags to the files that pass.
+    """
     index = EpisodeIndex()
     failures: dict[int, Cart837Error] = {}
     interest = interest_for(config)
     engine = Engine(config)
     for number, item in enumerate(inputs):
         try:
-            with item.path.open("rb") as source:
-                stream = FileStream(source, item.display, interest, passthrough=False)
-                for event in stream.events():
-                    if isinstance(event, ClaimBytes):
-                        claim = read_claim(event, item.display)
-                        codes = engine.settings(claim.payer_id)[1]
-                        index.add_claim(claim, (number, event.offset), codes)
+            for claim, ref, codes in _index_entries(number, item, interest, engine):
+                index.add_claim(claim, ref, codes)
         except Cart837Error as error:
             failures[number] = error.with_file(item.display)
         except OSError as error:
-            failures[number] = Cart837Error(f"cannot read: {error.strerror}", Location(item.display))
+            failures[number] = Cart837Error(f"cannot read: {error.strerror or error}", Location(item.display))
+        except Exception:  # noqa: BLE001 - a bug: the file fails alone, -v shows the traceback
+            log.exception("internal_error", file=item.display)
+            failures[number] = Cart837Error("internal error, rerun with -v for the traceback", Location(item.display))
     log.info("episode_index_built", patients=len(index.patients), dates=len(index.lines))
     return index, failures
+
+
+def _index_entries(
+    number: int, item: InputFile, interest: Interest, engine: Engine
+) -> list[tuple[Claim, tuple[int, int], CodeTable]]:
+    """Read one file's claims of interest for the episode index (all or, on error, none)."""
+    entries: list[tuple[Claim, tuple[int, int], CodeTable]] = []
+    with item.path.open("rb") as source:
+        stream = FileStream(source, item.display, interest, passthrough=False)
+        for event in stream.events():
+            if isinstance(event, ClaimBytes):
+                claim = read_claim(event, item.display)
+                entries.append((claim, (number, event.offset), engine.settings(claim.payer_id)[1]))
+    return entries
 
 
 class _HashingReader:
@@ -183,6 +208,7 @@ class Batch:
     in_place: bool = False
     show_phi: bool = False
     keep_changes: bool = False
+    gate: OutputGate | None = None
     interest: Interest = field(init=False)
 
     def __post_init__(self) -> None:
@@ -207,9 +233,9 @@ class Batch:
         try:
             if target is not None:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                temp = _temp_path(target.parent, target.name)
+                temp = temp_beside(target)
             elif stdout is not None:
-                temp = _temp_path(Path(tempfile.gettempdir()), "stdout")
+                temp = temp_beside(Path(tempfile.gettempdir()) / "stdout")
             sink = temp.open("wb") if temp else None
             try:
                 self._run(number, item, result, sink)
@@ -274,6 +300,10 @@ class Batch:
     ) -> None:
         if result.status is FileStatus.CHANGED:
             _recheck(temp, item.display)  # like black's assert_stable: never write a broken file
+        if self.gate is not None:
+            changed = result.status is FileStatus.CHANGED
+            rules = tuple(dict.fromkeys(f.rule for f in result.findings if f.fixed))
+            result.warnings.extend(self.gate(item.path, temp if changed else None, item.display, rules))
         if stdout is not None:
             with temp.open("rb") as produced:
                 shutil.copyfileobj(produced, stdout, 1 << 20)
@@ -284,13 +314,8 @@ class Batch:
         if self.in_place and result.status is FileStatus.UNCHANGED:
             temp.unlink()
             return
-        os.replace(temp, target)
+        replace_atomically(temp, target, durable=self.in_place)
         result.output = str(target)
-
-
-def _temp_path(folder: Path, name: str) -> Path:
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", suffix=".cart837-tmp", delete=False) as handle:
-        return Path(handle.name)
 
 
 def _fail(result: FileResult, message: str) -> None:
