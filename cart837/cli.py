@@ -12,7 +12,17 @@ import click
 import structlog
 
 from cart837 import __version__, logs
-from cart837.batch import Batch, FileResult, FileStatus, InputFile, RunMode, build_index, expand_inputs, spool_stdin
+from cart837.batch import (
+    Batch,
+    FileResult,
+    FileStatus,
+    InputFile,
+    OutputGate,
+    RunMode,
+    build_index,
+    expand_inputs,
+    spool_stdin,
+)
 from cart837.config import Config, RuleMode, load_config
 from cart837.errors import Cart837Error
 from cart837.report.json_report import JsonReportWriter
@@ -81,11 +91,19 @@ def main() -> None:
 @with_common
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), help="Write fixed files here.")
 @click.option("--in-place", is_flag=True, help="Overwrite the inputs (atomically).")
-def fix(paths: tuple[str, ...], outdir: str | None, in_place: bool, **options: Any) -> None:
+@click.option("--validate", is_flag=True, help="Validate input and output with pyx12; never write a worse file.")
+def fix(paths: tuple[str, ...], outdir: str | None, in_place: bool, validate: bool, **options: Any) -> None:
     """Fix PATHS (files, directories or - for stdin) and report what changed."""
     if outdir and in_place:
         raise click.UsageError("use either -o/--output or --in-place, not both")
-    _run(RunMode.FIX, paths, Path(outdir) if outdir else None, in_place, **options)
+    gate = _validation_gate() if validate else None
+    _run(RunMode.FIX, paths, Path(outdir) if outdir else None, in_place, gate=gate, **options)
+
+
+def _validation_gate() -> OutputGate:
+    from cart837.validate import ValidationGate  # pyx12 is imported only when asked for
+
+    return ValidationGate()
 
 
 @main.command()
@@ -116,6 +134,7 @@ def _run(
     quiet: bool,
     verbose: int,
     fail_on_flag: bool = False,
+    gate: OutputGate | None = None,
 ) -> None:
     logs.configure(-1 if quiet else verbose)
     config = _load(config_path)
@@ -131,9 +150,11 @@ def _run(
         raise click.UsageError("--in-place cannot rewrite standard input")
     inputs = [_spooled(i) if i.is_stdin else i for i in inputs]
     summary = Summary(mode, fail_on_flag)
-    results = _process(mode, inputs, skipped, config, only, outdir, in_place, show_phi, to_stdout, report_json)
+    results = _process(mode, inputs, skipped, config, only, outdir, in_place, show_phi, to_stdout, report_json, gate)
     for result in results:
         summary.add(result)
+        for warning in result.warnings:
+            click.echo(f"cart837: warning: {warning}", err=True)
         if result.error:
             _error(result.error)
         if mode is RunMode.DIFF and result.changes:
@@ -164,10 +185,12 @@ def _process(
     show_phi: bool,
     to_stdout: bool,
     report_json: str | None,
+    gate: OutputGate | None = None,
 ) -> list[FileResult]:
     index, failures = build_index(inputs, config)
     batch = Batch(
-        config, Engine(config, only), index, mode, outdir, in_place, show_phi, keep_changes=mode is RunMode.DIFF
+        config, Engine(config, only), index, mode, outdir, in_place, show_phi, keep_changes=mode is RunMode.DIFF,
+        gate=gate,
     )
     results: list[FileResult] = []
     writer = JsonReportWriter(Path(report_json)) if report_json else None
@@ -220,3 +243,42 @@ def rules_command(config_path: str | None) -> None:
         click.echo(f"{rule.id}  {rule.title}")
         click.echo(f"          default: {rule.default.value}  configured: {configured.value}")
         click.echo(f"          citation: {rule.citation}")
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--ack-dir", type=click.Path(file_okay=False), help="Write a 999 acknowledgment per file here.")
+@click.option("--show-phi", is_flag=True, help="Keep the data pyx12 quotes from patient segments (PHI!).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and invalid files.")
+@click.option("-v", "--verbose", count=True, help="More log output.")
+def validate_command(paths: tuple[str, ...], ack_dir: str | None, show_phi: bool, quiet: bool, verbose: int) -> None:
+    """Validate PATHS against the 837I implementation guide with pyx12 (exit 0 valid, 1 invalid, 2 error)."""
+    from cart837 import validate  # pyx12 is imported only when asked for
+
+    logs.configure(-1 if quiet else verbose)
+    inputs, _skipped = expand_inputs(list(paths))
+    counts = {"valid": 0, "invalid": 0, "failed": 0}
+    for item in inputs:
+        try:
+            if item.is_stdin:
+                report = validate.validate_bytes(sys.stdin.buffer.read(), "-", show_phi)
+            else:
+                report = validate.validate_path(item.path, item.display, show_phi)
+            if ack_dir:
+                validate.write_ack(report, Path(ack_dir) / item.relative.with_name(item.relative.name + ".999"))
+        except Cart837Error as error:
+            _error(error.with_file(item.display).one_line())
+            counts["failed"] += 1
+            continue
+        counts["valid" if report.valid else "invalid"] += 1
+        if report.valid and quiet:
+            continue
+        count = len(report.errors)
+        verdict = "valid" if report.valid else f"invalid ({count} error{'' if count == 1 else 's'})"
+        click.echo(f"{item.display}: {verdict}")
+        for line in [*(f"note: {n}" for n in report.notes), *(e.describe() for e in report.errors)]:
+            click.echo(f"  {line}")
+    if not quiet:
+        noun = "file" if len(inputs) == 1 else "files"
+        click.echo(f"{len(inputs)} {noun}: " + ", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
+    sys.exit(2 if counts["failed"] else 1 if counts["invalid"] else 0)

@@ -1,0 +1,430 @@
+"""Implementation-guide validation with pyx12 4.0.0, and its 999 acknowledgments.
+
+The only module that imports pyx12 (DESIGN.md, layers). pyx12 is given what real files look
+like, adapted in memory: no BOM, no line breaks or indentation between segments, latin-1 text
+(pyx12 opens paths as ASCII and dies on a BOM or a non-ASCII byte), and a map directory that
+routes the 837I labels pyx12 lacks (005010X223, A1, A3; GS08 005010X222 with ST03 005010X223...)
+to its 005010X223A2 map. Every report says when that routing was used. pyx12's own crashes and
+"Map not found" become one-line ValidationErrors.
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import json
+import logging
+import re
+import shutil
+import tempfile
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pyx12.errors
+import pyx12.params
+import pyx12.x12n_document
+from lxml import etree
+
+from cart837.atomic import write_atomically
+from cart837.errors import Cart837Error, Location, ValidationError
+from cart837.x12.delimiters import BOM, WHITESPACE, read_isa
+
+PYX12_VERSION = "4.0.0"
+MAPPED_LABEL = "005010X223A2"  # the only 837I label pyx12 4.0.0 maps
+ROUTED_LABELS = ("005010X223", "005010X223A1", "005010X223A3")
+PROFESSIONAL_LABEL = "005010X222"  # GS08 of real 837I files whose ST03 says 005010X223...
+_INSTITUTIONAL_MAP = "837Q3.I.5010.X223.A1.xml"
+_CONTROL_MAP = "x12.control.00501.xml"
+_GS08, _ST03 = 8, 3
+# Segments whose values may be PHI (names, ids, addresses, DOB, contacts): pyx12 quotes values in
+# its messages, so on these segments they are replaced unless the user asks for PHI.
+PHI_SEGMENTS = frozenset({"NM1", "N3", "N4", "DMG", "PER", "REF", "PAT"})
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True, slots=True)
+class IgError:
+    """One finding of pyx12: where, which element, its error code and text."""
+
+    location: Location
+    element: str | None  # e.g. "N403", "SV202-2"
+    code: str  # the 999 IK3/IK4 (or TA1/AK9) code pyx12 gives
+    message: str
+    value: str = ""  # the offending data pyx12 quotes (PHI on some segments)
+
+    def signature(self) -> tuple[str, str, str]:
+        """Return what identifies this kind of error wherever it sits: (segment, element, code)."""
+        return (self.location.segment_id or "", self.element or "", self.code)
+
+    def describe(self) -> str:
+        """Render as `byte B, segment N (SEG): ELEM message [code C]`."""
+        where = self.location.describe()
+        what = f"{self.element} {self.message}" if self.element else self.message
+        text = f"{where}: {what} [code {self.code}]" if where else f"{what} [code {self.code}]"
+        return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """pyx12's verdict on one file."""
+
+    file: str
+    valid: bool
+    errors: tuple[IgError, ...]
+    notes: tuple[str, ...]  # how the file was adapted for pyx12 (map routing)
+    ack: str  # the 999 pyx12 wrote ("" when it could not write one)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """The text pyx12 reads, and where each of its segments starts in the original bytes."""
+
+    text: str
+    offsets: array[int]
+    tags: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def validate_path(path: Path, display: str | None = None, show_phi: bool = False) -> ValidationReport:
+    """Validate one file against the implementation guide."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationError(f"cannot read: {error.strerror or error}", Location(name)) from None
+    return validate_bytes(data, name, show_phi)
+
+
+def validate_bytes(data: bytes, file: str = "-", show_phi: bool = False) -> ValidationReport:
+    """Validate X12 bytes with pyx12; raise ValidationError when pyx12 cannot judge them."""
+    prepared = _prepare(data, file)
+    document, ack, last_line, records = _run_pyx12(prepared, file)
+    _refuse_unreadable(records, prepared, file)
+    found = list(_errors(document, prepared, file))
+    found.extend(_logged_only(records, found, prepared, file))
+    if not show_phi:
+        found = [_redacted(error) for error in found]
+    errors = tuple(sorted(found, key=lambda e: e.location.segment_index or 0))
+    valid = last_line.ok and not errors
+    if not last_line.ok and not errors:
+        errors = (IgError(Location(file), None, "?", "pyx12 reports the file invalid without naming an error"),)
+    return ValidationReport(file, valid, errors, prepared.notes, ack)
+
+
+def new_errors(before: ValidationReport, after: ValidationReport) -> list[IgError]:
+    """Return the errors of `after` whose kind `before` does not have as often (made worse)."""
+    extra = Counter(e.signature() for e in after.errors) - Counter(e.signature() for e in before.errors)
+    found: list[IgError] = []
+    for error in after.errors:
+        if extra[error.signature()] > 0:
+            extra[error.signature()] -= 1
+            found.append(error)
+    return found
+
+
+# -- adapting real files for pyx12 ---------------------------------------------------------------
+
+
+def _prepare(data: bytes, file: str) -> _Prepared:
+    """Drop the BOM and the whitespace between segments; remember each segment's byte offset."""
+    start = len(BOM) if data.startswith(BOM) else 0
+    while start < len(data) and data[start] in WHITESPACE:
+        start += 1
+    if start >= len(data):
+        raise ValidationError("empty input: no X12 data", Location(file, 0, None, None))
+    try:
+        delimiters = read_isa(data, start, file)
+    except Cart837Error as error:
+        raise ValidationError(f"pyx12 cannot read this file: {error.message}", error.location) from None
+    term = delimiters.segment
+    offsets: array[int] = array("q")
+    tags: list[str] = []
+    parts: list[bytes] = []
+    pos = start
+    while pos < len(data):
+        stop = data.find(term, pos)
+        body = data[pos:] if stop < 0 else data[pos:stop]
+        offsets.append(pos)
+        tags.append(body.split(delimiters.element, 1)[0][:3].decode("latin-1"))
+        parts.append(body + term if stop >= 0 else body)
+        pos = len(data) if stop < 0 else stop + 1
+        while pos < len(data) and data[pos] in WHITESPACE:
+            pos += 1
+    text = b"".join(parts).decode("latin-1")
+    notes = _routing_notes(parts, delimiters.element, term)
+    return _Prepared(text, offsets, tuple(tags), notes)
+
+
+def _routing_notes(parts: list[bytes], sep: bytes, term: bytes) -> tuple[str, ...]:
+    """Say which GS08/ST03 labels pyx12 checks with its 005010X223A2 map instead."""
+    notes: list[str] = []
+    group_label = ""
+    for raw in parts:
+        if raw[:3] not in (b"GS" + sep, b"ST" + sep):
+            continue
+        elements = raw.rstrip(term).decode("latin-1").split(sep.decode("latin-1"))
+        if elements[0] == "GS":
+            group_label = elements[_GS08].strip() if len(elements) > _GS08 else ""
+            if group_label in ROUTED_LABELS:
+                notes.append(f"GS08 {group_label}: pyx12 has no map for it; checked with its {MAPPED_LABEL} map")
+            continue
+        label = elements[_ST03].strip() if len(elements) > _ST03 else ""
+        if group_label == PROFESSIONAL_LABEL and label.startswith(ROUTED_LABELS[0]):
+            notes.append(
+                f"GS08 {PROFESSIONAL_LABEL} with ST03 {label} is an 837I: checked with pyx12's {MAPPED_LABEL} map"
+            )
+        elif label in ROUTED_LABELS and group_label not in ROUTED_LABELS:
+            notes.append(f"ST03 {label}: accepted as {MAPPED_LABEL} (pyx12 maps only that label)")
+    return tuple(dict.fromkeys(notes))
+
+
+@cache
+def _map_directory() -> str:
+    """Build (once per process) pyx12's maps plus the routes to its 005010X223A2 map."""
+    folder = Path(tempfile.mkdtemp(prefix="cart837-pyx12-maps-"))
+    atexit.register(shutil.rmtree, folder, True)
+    source = files("pyx12").joinpath("map")
+    for entry in source.iterdir():
+        if entry.name.endswith(".xml") or entry.name.endswith(".xsd"):
+            (folder / entry.name).write_bytes(entry.read_bytes())
+    _add_routes(folder / "maps.xml")
+    for map_file in (_CONTROL_MAP, _INSTITUTIONAL_MAP):  # each map carries its own GS segment
+        _add_codes(folder / map_file, "GS08", (*ROUTED_LABELS, PROFESSIONAL_LABEL))
+    _add_codes(folder / _INSTITUTIONAL_MAP, "ST03", ROUTED_LABELS)
+    return str(folder)
+
+
+def _add_routes(index: Path) -> None:
+    tree = etree.parse(str(index))
+    version = tree.find("version[@icvn='00501']")
+    if version is None:
+        raise ValidationError(f"pyx12 {PYX12_VERSION} maps.xml has no 00501 section")
+    for label in (*ROUTED_LABELS, PROFESSIONAL_LABEL):
+        route = etree.SubElement(version, "map", vriic=label, fic="HC", abbr="837Q3")
+        route.text = _INSTITUTIONAL_MAP
+    tree.write(str(index), xml_declaration=True, encoding="UTF-8")
+
+
+def _add_codes(map_file: Path, element: str, codes: tuple[str, ...]) -> None:
+    tree = etree.parse(str(map_file))
+    valid = tree.find(f".//element[@xid='{element}']/valid_codes")
+    if valid is None:
+        raise ValidationError(f"pyx12 {PYX12_VERSION} {map_file.name} has no valid codes for {element}")
+    for code in codes:
+        etree.SubElement(valid, "code").text = code
+    tree.write(str(map_file), xml_declaration=True, encoding="UTF-8")
+
+
+# -- running pyx12 --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Progress:
+    """What pyx12's per-segment callback saw last (to place a crash) and its verdict."""
+
+    line: int = 0
+    ok: bool = True
+
+    def __call__(self, seg: Any, src: Any, node: Any, valid: bool) -> None:
+        self.line = int(src.get_cur_line())
+        self.ok = bool(valid)
+
+
+class _Collect(logging.Handler):
+    """Keep pyx12's log records (it logs each error to stderr otherwise)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _quiet_pyx12() -> Iterator[_Collect]:
+    logger = logging.getLogger("pyx12")
+    handler = _Collect()
+    saved = logger.handlers[:], logger.propagate, logger.level
+    logger.handlers, logger.propagate = [handler], False
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.handlers, logger.propagate = saved[0], saved[1]
+        logger.setLevel(saved[2])
+
+
+def _run_pyx12(prepared: _Prepared, file: str) -> tuple[dict[str, Any], str, _Progress, list[logging.LogRecord]]:
+    """Run pyx12's x12n_document on the prepared text; its exceptions become ValidationErrors."""
+    ack, report, progress = io.StringIO(), io.StringIO(), _Progress()
+    with _quiet_pyx12() as collected:
+        try:
+            result = pyx12.x12n_document.x12n_document(
+                pyx12.params.params(), io.StringIO(prepared.text), ack, None, None, report,
+                map_path=_map_directory(), callback=progress,
+            )
+        except pyx12.errors.EngineError as error:
+            raise ValidationError(_engine_message(error), _crash_location(prepared, progress, file)) from None
+        except (IndexError, KeyError, ValueError, TypeError, AttributeError, UnicodeError) as error:
+            message = f"pyx12 {PYX12_VERSION} crashed ({type(error).__name__}: {error}); the file cannot be validated"
+            raise ValidationError(message, _crash_location(prepared, progress, file)) from None
+    progress.ok = progress.ok and bool(result)
+    try:
+        document: dict[str, Any] = json.loads(report.getvalue() or "{}")
+    except json.JSONDecodeError:
+        document = {}
+    return document, ack.getvalue(), progress, collected.records
+
+
+def _engine_message(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    if text.startswith("Map not found"):
+        return f"pyx12 {PYX12_VERSION} has no map for this file ({text.removeprefix('Map not found.').strip()})"
+    return f"pyx12 {PYX12_VERSION} stopped: {text}"
+
+
+def _crash_location(prepared: _Prepared, progress: _Progress, file: str) -> Location:
+    """Place a pyx12 crash at the segment after the last one it finished."""
+    index = min(progress.line, len(prepared.offsets) - 1)
+    return Location(file, prepared.offsets[index], index + 1, prepared.tags[index])
+
+
+def _refuse_unreadable(records: list[logging.LogRecord], prepared: _Prepared, file: str) -> None:
+    """pyx12 logs (and returns False) instead of raising when its reader refuses the data."""
+    for record in records:
+        text = record.getMessage()
+        if "does not look like an X12 data file" in text:
+            where = Location(file, prepared.offsets[0], 1, "ISA")
+            raise ValidationError(f"pyx12 {PYX12_VERSION} cannot read it as X12", where)
+
+
+def _errors(document: dict[str, Any], prepared: _Prepared, file: str) -> Iterator[IgError]:
+    """Flatten pyx12's JSON error tree (interchange, group, transaction, segment, element)."""
+    for isa in document.get("interchanges", []):
+        yield from _node_errors(isa, "ISA", prepared, file)
+        for group in isa.get("groups", []):
+            yield from _node_errors(group, "GS", prepared, file)
+            for transaction in group.get("transactions", []):
+                yield from _node_errors(transaction, "ST", prepared, file)
+                for segment in transaction.get("segments", []):
+                    yield from _segment_errors(segment, prepared, file)
+
+
+_LOGGED = re.compile(r"Line:(\d+) (ISA|GS|ST|SEG|ELE):(\S+) - (.*)")
+
+
+def _logged_only(
+    records: list[logging.LogRecord], known: list[IgError], prepared: _Prepared, file: str
+) -> Iterator[IgError]:
+    """Yield the errors pyx12 logged but left out of its JSON (elements of ISA/GS/GE/IEA/ST/SE)."""
+    seen = {(e.location.segment_index, e.message) for e in known}
+    for record in records:
+        match = _LOGGED.fullmatch(record.getMessage()) if record.levelno >= logging.ERROR else None
+        if match is None:
+            continue
+        line, kind, code, text = int(match[1]), match[2], match[3], match[4]
+        where = _where(line, None, prepared, file)
+        if any(where.segment_index == index and text.startswith(message) for index, message in seen if message):
+            continue
+        value = text[text.rfind("(") + 1 : -1] if kind == "ELE" and text.endswith(")") else ""
+        yield IgError(where, None, code, text, value)
+
+
+def _where(line: Any, tag: str | None, prepared: _Prepared, file: str) -> Location:
+    """Turn pyx12's 1-based segment line into a Location in the original bytes."""
+    if not isinstance(line, int) or not 1 <= line <= len(prepared.offsets):
+        return Location(file, None, None, tag)
+    return Location(file, prepared.offsets[line - 1], line, tag or prepared.tags[line - 1])
+
+
+def _node_errors(node: dict[str, Any], tag: str, prepared: _Prepared, file: str) -> Iterator[IgError]:
+    for error in node.get("errors", []):
+        where = _where(node.get("cur_line"), None, prepared, file)
+        yield IgError(where, None, str(error.get("err_cde", "")), f"({tag} loop) {error.get('err_str', '')}")
+
+
+def _segment_errors(segment: dict[str, Any], prepared: _Prepared, file: str) -> Iterator[IgError]:
+    tag = segment.get("seg_id") or None
+    where = _where(segment.get("cur_line"), tag, prepared, file)
+    for error in segment.get("errors", []):
+        yield IgError(where, None, str(error.get("err_cde", "")), str(error.get("err_str", "")), _value(error))
+    for element in segment.get("elements", []):
+        label = f"{tag or ''}{int(element.get('ele_pos') or 0):02d}"
+        if element.get("subele_pos"):
+            label += f"-{element['subele_pos']}"
+        for error in element.get("errors", []):
+            yield IgError(where, label, str(error.get("err_cde", "")), str(error.get("err_str", "")), _value(error))
+
+
+def _value(error: dict[str, Any]) -> str:
+    value = error.get("err_val")
+    return str(value) if value else ""
+
+
+_QUOTED_SEGMENT = re.compile(r"Segment (\w{2,3})\S*")
+
+
+def _redacted(error: IgError) -> IgError:
+    """Replace the data pyx12 quotes from a PHI-bearing segment (STYLE.md: no PHI without --show-phi)."""
+    if error.location.segment_id not in PHI_SEGMENTS:
+        return error
+    message = error.message.replace(error.value, REDACTED) if error.value else error.message
+    message = _QUOTED_SEGMENT.sub(lambda m: f"Segment {m.group(1)}", message)
+    return IgError(error.location, error.element, error.code, message, REDACTED if error.value else "")
+
+
+# -- what the CLI uses ----------------------------------------------------------------------------
+
+
+def write_ack(report: ValidationReport, target: Path) -> None:
+    """Write the 999 pyx12 made for a file (atomically)."""
+    if not report.ack:
+        raise ValidationError(f"pyx12 {PYX12_VERSION} wrote no 999 for this file", Location(report.file))
+    write_atomically(target, report.ack.encode("ascii", "replace"))
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationGate:
+    """`fix --validate`: a fixed file may not have an IG error its input does not have."""
+
+    def __call__(self, source: Path, produced: Path | None, display: str, rules: tuple[str, ...]) -> list[str]:
+        """Validate input and output; raise ValidationError to keep the output from being written."""
+        before = validate_path(source, display)
+        warnings = [f"{display}: note: {note}" for note in before.notes]
+        if not before.valid:
+            warnings.append(
+                f"{display}: input fails IG validation (pyx12 {PYX12_VERSION}, {_errors_word(len(before.errors))}); "
+                "the output is held to have no error the input does not have"
+            )
+        if produced is None:
+            return warnings
+        after = validate_path(produced, display)
+        worse = new_errors(before, after)
+        if worse:
+            raise ValidationError(_worse_message(worse, rules, before.valid), Location(display))
+        return warnings
+
+
+def _errors_word(count: int) -> str:
+    return f"{count} error" if count == 1 else f"{count} errors"
+
+
+def _worse_message(worse: list[IgError], rules: tuple[str, ...], input_valid: bool) -> str:
+    first = worse[0]
+    more = f" (+{len(worse) - 1} more)" if len(worse) > 1 else ""
+    what = "fails IG validation" if input_valid else "has IG errors its input does not have"
+    position = first.location.describe() or "the file"
+    by = ", ".join(rules) if rules else "no rule (an edit-layer bug)"
+    return (
+        f"fixed output not written: it {what} (pyx12 {PYX12_VERSION}): at output {position}: "
+        f"{IgError(Location(), first.element, first.code, first.message).describe()}{more}; "
+        f"changed by {by}"
+    )

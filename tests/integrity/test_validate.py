@@ -1,0 +1,136 @@
+"""`cart837 validate`: pyx12 on real-world files (BOM, CRLF, A3, X222+X223), 999s, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cart837 import validate
+from cart837.errors import ValidationError
+from tests.integrity.support import PUBLIC, cart837, generate
+
+STUPIDEDI = PUBLIC / "stupidedi"
+INTELIGENZ = PUBLIC / "inteligenz-x12parser"
+LINUX = PUBLIC / "linuxforhealth-x12"
+
+
+def test_a_valid_file_exits_0_and_gets_an_accepting_999(tmp_path: Path) -> None:
+    result = cart837("validate", str(STUPIDEDI / "ppo-repriced-claim.edi"), "--ack-dir", str(tmp_path))
+    assert result.exit_code == 0
+    assert result.stdout == f"{STUPIDEDI / 'ppo-repriced-claim.edi'}: valid\n"
+    ack = (tmp_path / "ppo-repriced-claim.edi.999").read_text()
+    assert "AK1*HC*20213*005010X223A2~" in ack
+    assert "IK5*A~" in ack and "AK9*A*1*1*1~" in ack
+
+
+def test_an_invalid_file_exits_1_with_its_errors_and_a_rejecting_999(tmp_path: Path) -> None:
+    path = STUPIDEDI / "automobile-accident.edi"
+    result = cart837("validate", str(path), "--ack-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{path}: invalid (1 error)",
+        '  byte 479, segment 12 (N4): N403 Data element "Billing Provider Postal Zone or ZIP Code" with a value of '
+        '([redacted]) failed to match the regular expression "[0-9]{9}" [code 7]',
+    ]
+    ack = (tmp_path / "automobile-accident.edi.999").read_text()
+    assert "IK3*N4*10**8~" in ack and "IK4*3*116*7*99998~" in ack and "IK5*R*5~" in ack
+
+
+def test_show_phi_keeps_the_quoted_value() -> None:
+    result = cart837("validate", "--show-phi", str(STUPIDEDI / "automobile-accident.edi"))
+    assert "with a value of (99998)" in result.stdout
+
+
+def test_bom_crlf_indentation_and_gs08_x222_with_st03_x223_are_validated_not_crashed() -> None:
+    report = validate.validate_path(INTELIGENZ / "Spec_3.1.1.txt")
+    assert report.notes == (
+        "GS08 005010X222 with ST03 005010X223 is an 837I: checked with pyx12's 005010X223A2 map",
+    )
+    assert not report.valid
+    assert len(report.errors) == 19
+    first = report.errors[0]
+    assert (first.location.byte_offset, first.location.segment_index, first.location.segment_id) == (534, 12, "N4")
+    assert first.element == "N403" and first.code == "7"
+
+
+def test_x223a3_is_routed_to_the_a2_map_and_said_so(tmp_path: Path) -> None:
+    path = LINUX / "two-claims-single-provider.837i"
+    result = cart837("validate", str(path), "--ack-dir", str(tmp_path))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{path}: invalid (3 errors)"
+    assert lines[1] == "  note: GS08 005010X223A3: pyx12 has no map for it; checked with its 005010X223A2 map"
+    assert "AK1*HC*1*005010X223A3~" in (tmp_path / "two-claims-single-provider.837i.999").read_text()
+
+
+@pytest.mark.parametrize(
+    ("label", "note"),
+    [
+        ("005010X223A1", "GS08 005010X223A1: pyx12 has no map for it; checked with its 005010X223A2 map"),
+        ("005010X223", "GS08 005010X223: pyx12 has no map for it; checked with its 005010X223A2 map"),
+    ],
+)
+def test_other_x223_labels_validate_like_a2(tmp_path: Path, label: str, note: str) -> None:
+    data = generate(tmp_path / "a2.837", 3, 11).read_bytes().replace(b"005010X223A2", label.encode())
+    report = validate.validate_bytes(data, "x.837")
+    assert report.valid, [e.describe() for e in report.errors]
+    assert report.notes == (note,)
+
+
+def test_without_a_pyx12_map_is_an_error_line_and_exit_2() -> None:
+    path = PUBLIC / "hccinfhir" / "sample_837_1.txt"
+    result = cart837("validate", str(path))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == (
+        f"cart837: error: {path}: byte 106, segment 2 (GS): pyx12 4.0.0 has no map for this file "
+        "(icvn=00401, fic=HC, vriic=005010X223A2)"
+    )
+
+
+def test_one_bad_file_among_good_ones_exits_2_and_the_others_are_still_judged(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.837"
+    empty.write_bytes(b"")
+    result = cart837("validate", str(STUPIDEDI / "ppo-repriced-claim.edi"), str(empty))
+    assert result.exit_code == 2
+    assert result.stdout == f"{STUPIDEDI / 'ppo-repriced-claim.edi'}: valid\n"
+    assert result.stderr.splitlines() == [
+        f"cart837: error: {empty}: byte 0: empty input: no X12 data",
+        "2 files: 1 valid, 0 invalid, 1 failed",
+    ]
+
+
+def test_non_ascii_bytes_are_an_ig_error_not_a_unicode_crash(tmp_path: Path) -> None:
+    data = generate(tmp_path / "g.837", 2, 5).read_bytes().replace(b"BLVD", b"B\xc9VD", 1).replace(b"LN~", b"L\xd1~")
+    report = validate.validate_bytes(data, "g.837")
+    assert not report.valid
+    assert {(e.location.segment_id, e.code) for e in report.errors} == {("N3", "6")}
+
+
+def test_stdin_is_validated() -> None:
+    result = cart837("validate", "-", stdin=(STUPIDEDI / "ppo-repriced-claim.edi").read_bytes())
+    assert result.exit_code == 0
+    assert result.stdout == "-: valid\n"
+
+
+def test_a_pyx12_crash_becomes_a_one_line_validation_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(*_args: object, callback: validate._Progress, **_kwargs: object) -> bool:
+        callback(None, _Source(3), None, True)
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(validate.pyx12.x12n_document, "x12n_document", crash)
+    with pytest.raises(ValidationError) as caught:
+        validate.validate_path(STUPIDEDI / "ppo-repriced-claim.edi", "ppo.edi")
+    assert caught.value.one_line() == (
+        "ppo.edi: byte 194, segment 4 (BHT): pyx12 4.0.0 crashed (IndexError: list index out of range); "
+        "the file cannot be validated"
+    )
+
+
+class _Source:
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+    def get_cur_line(self) -> int:
+        return self.line
