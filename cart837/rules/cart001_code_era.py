@@ -47,7 +47,8 @@ def _crosswalk_or_flag(ctx: RuleContext, line: ServiceLine, info: CodeInfo, day:
         )
     message = (
         f"{invalid}: crosswalked to {target}, which has the same descriptor ({info.descriptor or info.step}); "
-        "charge, units and modifiers unchanged. A deleted code is certain to be rejected; a coder may review"
+        "charge, units and modifiers unchanged. A code that is not valid on the DOS is certain to be rejected; "
+        "a coder may review"
     )
     return Proposal(Action.CROSSWALK, line.number, message, (set_procedure_code(line.number, target),), day)
 
