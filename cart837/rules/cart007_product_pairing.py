@@ -1,0 +1,160 @@
+"""CART-007: every administration needs a product on the same claim."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from cart837.claims.edits import set_units
+from cart837.claims.model import ServiceLine
+from cart837.config import RuleMode
+from cart837.rules._lines import administrations, dates_of, describe, lx_list, outpatient_only, products
+from cart837.rules.base import Action, Proposal, RuleContext, rule
+
+ONE = Decimal(1)
+Notes = dict[int, list[str]]  # administration LX -> what is wrong (one flag per administration line)
+
+
+@rule(
+    id="CART-007",
+    title="Every administration needs a product on the same claim",
+    citation="[REF-CODING]; [MM11216]; [CGS-2021]; [NAHRI-2019]; [FDA-NDC]",
+    default=RuleMode.FIX,
+    config_keys=("outpatient_bill_types", "split_dose_products", "extra_product_codes", "codes"),
+)
+def check(ctx: RuleContext) -> list[Proposal]:
+    """Pair 0540T/38228 with one product line of 1 unit on the same DOS; fix the units, flag the rest.
+
+    Bad:  SV2*0874*HC:38228*4000*UN*1 and SV2*0891*HC:Q2041*896000*UN*2, both on 2025-05-01.
+    Good: SV2*0891*HC:Q2041*896000*UN*1 (charge unchanged). No product at all: an orphan flag, never a made-up line.
+    """
+    if not outpatient_only(ctx):
+        return []
+    admins = administrations(ctx)
+    if not admins:
+        return []
+    prods = products(ctx)
+    if not prods:
+        return [_orphan(admin) for admin in admins]  # (a)
+    notes: Notes = defaultdict(list)
+    _two_products(admins, prods, notes)  # (e)
+    _dates(ctx, admins, prods, notes)  # (b), (g)
+    fixes = _units(admins, prods, notes)  # (c)
+    _too_early(ctx, admins, prods, notes)  # (f)
+    flags = [
+        Proposal(Action.FLAG, number, "; ".join(texts), (), _line(admins, number).date)
+        for number, texts in sorted(notes.items())
+    ]
+    return fixes + flags
+
+
+def _orphan(admin: ServiceLine) -> Proposal:
+    message = (
+        f"orphan administration: {admin.code} has no CAR-T product line (Q-code on revenue code 0891) on this "
+        "claim; the product is billed with its administration. No line is added: the tool never makes up a "
+        "product or a charge"
+    )
+    return Proposal(Action.FLAG, admin.number, message, (), admin.date)
+
+
+def _two_products(admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) -> None:
+    codes = sorted({line.code for line in prods})
+    if len(codes) > 1:
+        notes[admins[0].number].append(
+            f"{len(codes)} different product codes on the claim ({', '.join(describe(p) for p in prods)}): "
+            "an administration pairs with one product"
+        )
+
+
+def _dates(ctx: RuleContext, admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) -> None:
+    admin_days = dates_of(admins)
+    codes = {line.code for line in prods}
+    if len(codes) == 1 and next(iter(codes)) in ctx.config.split_dose_products:
+        _split_dose(admins, prods, admin_days, notes)
+        return
+    product_days = dates_of(prods)
+    lonely_days = [day for day in admin_days if day not in product_days]
+    lonely_products = [p for p in prods if p.date is not None and p.date not in admin_days]
+    if len(lonely_days) == 1 and len(lonely_products) == 1:
+        product, day = lonely_products[0], lonely_days[0]
+        notes[_anchor(admins, day).number].append(
+            f"product {describe(product)} is not dated on the administration date {day.isoformat()}: the product "
+            "is billed on the date of the administration (no edit changes a date)"
+        )
+        return
+    for day in lonely_days:
+        notes[_anchor(admins, day).number].append(
+            f"no product line dated {day.isoformat()} for this administration (products: "
+            f"{', '.join(describe(p) for p in prods)})"
+        )
+    for product in lonely_products:
+        notes[admins[0].number].append(f"product {describe(product)} has no administration on its date")
+
+
+def _split_dose(admins: list[ServiceLine], prods: list[ServiceLine], admin_days: list[date], notes: Notes) -> None:
+    """RULES.md CART-007 (g): one split-dose product line pairs with administrations on up to two dates."""
+    first = admins[0].number
+    code = prods[0].code
+    if len(prods) > 1:
+        notes[first].append(
+            f"split-dose product {code} is billed on {len(prods)} lines ({lx_list(prods)}): one dose is one "
+            "product line, paired with administrations on up to two dates"
+        )
+    if len(admin_days) > 2:
+        days = ", ".join(day.isoformat() for day in admin_days)
+        notes[first].append(f"administrations on {len(admin_days)} dates ({days}): split-dose {code} covers two")
+    for product in prods:
+        if product.date is not None and product.date not in admin_days:
+            notes[first].append(f"product {describe(product)} has no administration on its date")
+
+
+def _units(admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) -> list[Proposal]:
+    odd = [p for p in prods if p.units != ONE]
+    if not odd:
+        return []
+    admin_days = dates_of(admins)
+    dated = all(line.date is not None for line in (*admins, *prods))
+    if len(prods) == 1 and len(admin_days) == 1 and dated:
+        product = prods[0]
+        message = (
+            f"product {product.code} billed with {_units_text(product)}: the unit is one therapeutic dose and "
+            f"the claim has one administration date ({admin_days[0].isoformat()}); set to 1 unit, charge unchanged"
+        )
+        return [Proposal(Action.UNITS, product.number, message, (set_units(product.number, ONE),), product.date)]
+    why = f"{len(admin_days)} administration date(s) and {len(prods)} product line(s)"
+    for product in odd:
+        notes[_anchor(admins, product.date).number].append(
+            f"product {describe(product)} billed with {_units_text(product)}; with {why} the units are not "
+            "changed automatically"
+        )
+    return []
+
+
+def _too_early(ctx: RuleContext, admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) -> None:
+    for product in prods:
+        info = ctx.codes.get(product.code)
+        if info is None or product.date is None:
+            continue
+        if info.valid_from and product.date < info.valid_from:
+            notes[_anchor(admins, product.date).number].append(
+                f"product {describe(product)} is dated before its configured HCPCS start {info.valid_from.isoformat()}"
+            )
+        if info.fda_listing and product.date < info.fda_listing:
+            notes[_anchor(admins, product.date).number].append(
+                f"product {describe(product)} is dated before its FDA listing {info.fda_listing.isoformat()}: "
+                "almost certainly wrong"
+            )
+
+
+def _anchor(admins: list[ServiceLine], day: date | None) -> ServiceLine:
+    """Return the administration line a product finding belongs to: same DOS, else the first."""
+    return next((line for line in admins if day is not None and line.date == day), admins[0])
+
+
+def _line(lines: list[ServiceLine], number: int) -> ServiceLine:
+    return next(line for line in lines if line.number == number)
+
+
+def _units_text(line: ServiceLine) -> str:
+    return "no units" if line.units is None else f"{line.units} units"
