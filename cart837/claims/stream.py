@@ -146,11 +146,12 @@ class FileStream:
 
     def events(self) -> Iterator[Event]:
         """Yield pass-through bytes, claim blocks of interest and SE segments, in file order."""
-        self._read()
+        self._fill(len(BOM))
         start = len(BOM) if self.buf.startswith(BOM) else 0
         start = self._skip_ws(start)
         if start >= len(self.buf):
             raise X12SyntaxError("empty input: no X12 data", Location(self.file, 0, None, None))
+        self._fill(start + 3)
         if self.buf[start : start + 3] != b"ISA":
             raise X12SyntaxError(
                 "no ISA: the file does not start with an ISA segment", Location(self.file, start, 1, None)
@@ -180,6 +181,11 @@ class FileStream:
             return False
         self.buf += more
         return True
+
+    def _fill(self, size: int) -> None:
+        """Read until the buffer holds `size` bytes or the input ends (reads may come back short)."""
+        while len(self.buf) < size and self._read():
+            pass
 
     def _skip_ws(self, index: int) -> int:
         while True:
@@ -213,8 +219,7 @@ class FileStream:
     # -- interchanges ----------------------------------------------------------------------
 
     def _open_interchange(self) -> Delimiters:
-        while len(self.buf) - self.pos < ISA_LENGTH + 1 and self._read():
-            pass
+        self._fill(self.pos + ISA_LENGTH + 1)
         ordinal = self._ordinal(self.pos, self.delimiters[-1].segment) if self.delimiters else 1
         delimiters = read_isa(self.buf, self.pos, self.file, ordinal)
         self.delimiters.append(delimiters)
