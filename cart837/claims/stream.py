@@ -285,10 +285,14 @@ class FileStream:
         buf, term = self.buf, delimiters.segment
         scan_from = buf.rfind(term, 0, self.pos)
         scan_from = max(scan_from, 0)
+        marks: list[tuple[int, str]] = []
+        for m in patterns.envelope.finditer(buf, scan_from, cut):
+            marks.append((m.start(1), m.group(1).decode()))
+            if marks[-1][1] == "IEA":
+                # What follows the IEA is another interchange with its own delimiters: look no further.
+                cut = self._segment_end(m.start(1), cut, term)
+                break
         self._refuse_bad_content(scan_from, cut, delimiters, patterns)
-        marks: list[tuple[int, str]] = [
-            (m.start(1), m.group(1).decode()) for m in patterns.envelope.finditer(buf, scan_from, cut)
-        ]
         marks.extend((start, "CLM") for start in self._wanted_claims(scan_from, cut, delimiters, patterns))
         marks.sort()
         cursor = self.pos
