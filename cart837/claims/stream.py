@@ -353,9 +353,10 @@ class FileStream:
         term = delimiters.segment
         binary = patterns.binary.search(self.buf, self.pos, hi)
         if binary is not None:
+            at = binary.start()
             raise X12SyntaxError(
                 f"binary data: control byte 0x{binary.group()[0]:02x} in the segment data",
-                self._loc(self.buf.rfind(term, 0, binary.start()) + 1, None, term),
+                self._loc(at, self._tag_around(at, delimiters), term),
             )
         professional = patterns.professional_line.search(self.buf, lo, hi)
         if professional is not None:
@@ -363,6 +364,14 @@ class FileStream:
                 "not a 5010 837I: 837P (professional) content, SV1 service lines",
                 self._loc(professional.end() - 4, "SV1", term),
             )
+
+    def _tag_around(self, index: int, delimiters: Delimiters) -> str | None:
+        """Return the id of the segment that holds buf[index], when it can be read."""
+        start = self.buf.rfind(delimiters.segment, 0, index) + 1
+        while start < index and self.buf[start] in WHITESPACE:
+            start += 1
+        tag = self.buf[start : self.buf.find(delimiters.element, start, index + 1)]
+        return tag.decode("latin-1") if 2 <= len(tag) <= 3 and tag.isalnum() else None
 
     # -- claims ----------------------------------------------------------------------------
 
