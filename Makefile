@@ -28,5 +28,8 @@ pytest: install
 
 test: lint pytest
 
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/x12/test_fuzz.py
+
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,318 @@
+"""Shared test helpers: public fixtures, gen837i.py output, an 837I builder, stream joins, pyx12."""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyx12.error_handler
+import pyx12.params
+import pyx12.x12n_document
+
+from cart837.claims.model import Claim
+from cart837.claims.reader import read_claim
+from cart837.claims.stream import ClaimBytes, FileStream, Interest, Passthrough, TransactionEnd
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = ROOT / "fixtures" / "public"
+GENERATOR = Path("/work/shared/tools/gen837i.py")
+if not GENERATOR.is_file():  # a clone outside the shared machine keeps a copy next to the fixtures
+    GENERATOR = ROOT / "tools" / "gen837i.py"
+
+# fixtures/public/SOURCES.md: the files cart837 must refuse, and what the refusal names.
+REFUSED = {
+    "hccinfhir/sample_837_1.txt": ("SV1", "837P (professional) content"),
+    "imsweb-x12-parser/x223-test.txt": ("SE", "SE01 is 25 but transaction 987654 has 48 segments"),
+    "inteligenz-x12parser/InstitutionalClaim5010.txt": ("SE", "SE01 is 43 but transaction 987654 has 78 segments"),
+    "linuxforhealth-x12/institutional.837": ("ST", "a 4010 transaction (004010X096A1)"),
+}
+WELL_FORMED = (
+    "inteligenz-x12parser/Spec_3.1.1.txt",
+    "inteligenz-x12parser/Spec_3.1.3_PPORepricedClaim.txt",
+    "inteligenz-x12parser/Spec_3.1.4_OutOfNetworkRepricedClaim.txt",
+    "linuxforhealth-x12/institutional-claim.837i",
+    "linuxforhealth-x12/out-of-network-repriced-claim.837i",
+    "linuxforhealth-x12/two-claims-single-provider.837i",
+    "stupidedi/837-institutional-claim.edi",
+    "stupidedi/automobile-accident.edi",
+    "stupidedi/out-of-network-repriced-claim.edi",
+    "stupidedi/ppo-repriced-claim.edi",
+)
+
+
+class _Everything:
+    """Marker: build an Interest from the data that matches every SV2 in it (see `everything`)."""
+
+
+EVERYTHING = _Everything()
+Wanted = Interest | _Everything
+
+
+def everything(data: bytes) -> Interest:
+    """Return an Interest naming every revenue code that follows an `SV2` tag in `data`."""
+    return Interest(revenue_codes=frozenset(m.decode() for m in re.findall(rb"SV2[^A-Za-z0-9](\d{4})", data)))
+
+
+def public_files() -> list[str]:
+    """Return every X12 file under fixtures/public, relative to it."""
+    return sorted(str(p.relative_to(PUBLIC)) for p in PUBLIC.rglob("*") if p.is_file() and p.suffix != ".md")
+
+
+@functools.cache
+def generate(
+    claims: int = 12,
+    seed: int = 7,
+    cart_share: float = 0.5,
+    line_ending: str = "lf",
+    delims: str = "*:^~",
+    claims_per_st: int = 5000,
+    interchanges: int = 1,
+    scenarios: tuple[str, ...] = (),
+    folder: Path | None = None,
+) -> Path:
+    """Run gen837i.py once per argument set; return the .837 path (its .truth.json sits beside it)."""
+    if not GENERATOR.is_file():
+        raise FileNotFoundError(f"gen837i.py not found at {GENERATOR}")
+    out = folder or Path(_cache_dir())
+    name = f"g{claims}-{seed}-{cart_share}-{line_ending}-{delims.encode().hex()}-{claims_per_st}-{interchanges}"
+    name += "-" + "-".join(scenarios) if scenarios else ""
+    path = out / f"{name}.837"
+    args = [
+        sys.executable, str(GENERATOR), "--claims", str(claims), "--seed", str(seed),
+        "--cart-share", str(cart_share), "--line-ending", line_ending, "--delims", delims,
+        "--claims-per-st", str(claims_per_st), "--interchanges", str(interchanges), "-o", str(path),
+    ]
+    for scenario in scenarios:
+        args += ["--scenario", scenario]
+    subprocess.run(args, check=True, capture_output=True)
+    return path
+
+
+@functools.cache
+def _cache_dir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="cart837-gen-")
+
+
+@dataclass
+class Joined:
+    """What one FileStream pass produced."""
+
+    data: bytes
+    claims: list[ClaimBytes] = field(default_factory=list)
+    ends: int = 0
+    counted_claims: int = 0
+
+
+def stream_join(data: bytes, interest: Wanted = EVERYTHING, chunk_size: int | None = None) -> Joined:
+    """Run FileStream over `data` and join every event's bytes back together."""
+    if isinstance(interest, _Everything):
+        interest = everything(data)
+    source = io.BytesIO(data)
+    stream = FileStream(source, "t.837", interest) if chunk_size is None else (
+        FileStream(source, "t.837", interest, chunk_size=chunk_size)
+    )
+    parts: list[bytes] = []
+    joined = Joined(b"")
+    for event in stream.events():
+        if isinstance(event, Passthrough):
+            parts.append(event.data)
+        elif isinstance(event, ClaimBytes):
+            parts.append(event.data)
+            joined.claims.append(event)
+        elif isinstance(event, TransactionEnd):
+            parts.append(event.raw)
+            joined.ends += 1
+    joined.data = b"".join(parts)
+    joined.counted_claims = stream.claims
+    return joined
+
+
+def read_claims(data: bytes, interest: Wanted = EVERYTHING, chunk_size: int | None = None) -> list[Claim]:
+    """Return the claims FileStream hands out for `data`, built into Claim objects."""
+    return [read_claim(block, "t.837") for block in stream_join(data, interest, chunk_size).claims]
+
+
+def pyx12_valid(data: bytes) -> tuple[bool, list[str]]:
+    """Validate X12 bytes with pyx12 (005010X223A2 map); return (valid, error messages)."""
+    handler = _Collect()
+    logger = logging.getLogger("pyx12")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        param = pyx12.params.params()
+        ok = pyx12.x12n_document.x12n_document(param, io.StringIO(data.decode("latin-1")), io.StringIO(), None)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    return bool(ok), handler.messages
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+# -- an 837I builder for any delimiter style -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    """How an interchange is written: its four delimiters and what follows each terminator."""
+
+    element: str = "*"
+    component: str = ":"
+    repetition: str = "^"  # ISA11: "U" or the component separator mean "no repetition separator"
+    segment: str = "~"
+    suffixes: tuple[str, ...] = ("\n",)  # cycled over the segments (line breaks, indentation)
+
+    def render(self, segments: Sequence[Sequence[str | Sequence[str]]]) -> bytes:
+        """Write segments (elements; a list element is a composite) with this style."""
+        out: list[str] = []
+        for number, elements in enumerate(segments):
+            texts = [e if isinstance(e, str) else self.component.join(e) for e in elements]
+            out.append(self.element.join(texts) + self.segment + self.suffixes[number % len(self.suffixes)])
+        return "".join(out).encode("latin-1")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One 2400 service line."""
+
+    revenue: str
+    code: str = ""
+    modifiers: tuple[str, ...] = ()
+    charge: str = "100.00"
+    units: str = "1"
+    date: str | None = "20250303"
+    noncovered: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """One 2300 claim and the patient it belongs to."""
+
+    id: str
+    lines: tuple[Line, ...]
+    bill: tuple[str, str, str] = ("13", "A", "1")
+    statement: str = "20250301-20250305"
+    member: str = "M0001"
+    dependent: str | None = None  # a 2000C patient's first name, or None (the subscriber is the patient)
+    filing: str = "MB"
+    payer: str = "PAYER01"
+
+    @property
+    def total(self) -> str:
+        """Return CLM02 = the sum of SV203, with two decimals."""
+        from decimal import Decimal
+
+        return f"{sum((Decimal(line.charge) for line in self.lines), Decimal(0)):.2f}"
+
+
+def isa(style: Style, control: int) -> list[str]:
+    """Return the fixed-width ISA elements."""
+    return [
+        "ISA", "00", " " * 10, "00", " " * 10, "ZZ", "SENDER".ljust(15), "ZZ", "RECEIVER".ljust(15),
+        "250301", "1200", style.repetition, "00501", f"{control:09d}", "0", "T", style.component,
+    ]
+
+
+def interchange(style: Style, control: int, transactions: Sequence[Sequence[ClaimSpec]]) -> bytes:
+    """Return one ISA..IEA interchange with one group and the given transactions."""
+    segments: list[list[str | Sequence[str]]] = [isa(style, control)]
+    segments.append(["GS", "HC", "SENDER", "RECEIVER", "20250301", "1200", str(control), "X", "005010X223A2"])
+    for number, claims in enumerate(transactions, start=1):
+        segments.extend(transaction(f"{number:04d}", claims))
+    segments.append(["GE", str(len(transactions)), str(control)])
+    segments.append(["IEA", "1", f"{control:09d}"])
+    return style.render(segments)
+
+
+def transaction(control: str, claims: Iterable[ClaimSpec]) -> list[list[str | Sequence[str]]]:
+    """Return ST..SE with a correct SE01 for the claims, grouped under their subscribers."""
+    body: list[list[str | Sequence[str]]] = [
+        ["ST", "837", control, "005010X223A2"],
+        ["BHT", "0019", "00", "B" + control, "20250301", "1200", "CH"],
+        ["NM1", "41", "2", "SUBMITTER", "", "", "", "", "46", "S01"],
+        ["PER", "IC", "EDI", "TE", "5555550100"],
+        ["NM1", "40", "2", "RECEIVER", "", "", "", "", "46", "R01"],
+        ["HL", "1", "", "20", "1"],
+        ["NM1", "85", "2", "HOSPITAL", "", "", "", "", "XX", "1234567893"],
+        ["N3", "1 MAIN ST"],
+        ["N4", "NASHVILLE", "TN", "372030000"],
+        ["REF", "EI", "123456789"],
+    ]
+    hl = 1
+    for claim in claims:
+        hl += 1
+        subscriber_hl = hl
+        body += [
+            ["HL", str(hl), "1", "22", "1" if claim.dependent else "0"],
+            ["SBR", "P", "" if claim.dependent else "18", "", "", "", "", "", "", claim.filing],
+            ["NM1", "IL", "1", "DOE", "JANE", "", "", "", "MI", claim.member],
+            ["N3", "2 ELM ST"],
+            ["N4", "NASHVILLE", "TN", "372030000"],
+            ["DMG", "D8", "19600101", "F"],
+            ["NM1", "PR", "2", "PAYER", "", "", "", "", "PI", claim.payer],
+        ]
+        if claim.dependent:
+            hl += 1
+            body += [
+                ["HL", str(hl), str(subscriber_hl), "23", "0"],
+                ["PAT", "19"],
+                ["NM1", "QC", "1", "DOE", claim.dependent],
+                ["N3", "2 ELM ST"],
+                ["N4", "NASHVILLE", "TN", "372030000"],
+                ["DMG", "D8", "20100101", "M"],
+            ]
+        body += claim_segments(claim)
+    body.append(["SE", str(len(body) + 1), control])
+    return body
+
+
+def claim_segments(claim: ClaimSpec) -> list[list[str | Sequence[str]]]:
+    """Return the 2300 and 2400 segments of one claim."""
+    segments: list[list[str | Sequence[str]]] = [
+        ["CLM", claim.id, claim.total, "", "", list(claim.bill), "", "A", "Y", "Y"],
+        ["DTP", "434", "RD8", claim.statement],
+        ["CL1", "1", "1", "01"],
+        ["HI", ["ABK", "C8310"]],
+    ]
+    for number, line in enumerate(claim.lines, start=1):
+        procedure: list[str] | str = ["HC", line.code, *line.modifiers] if line.code else ""
+        sv2: list[str | Sequence[str]] = ["SV2", line.revenue, procedure, line.charge, "UN", line.units]
+        if line.noncovered:
+            sv2 += ["", line.noncovered]
+        segments += [["LX", str(number)], sv2]
+        if line.date:
+            segments.append(["DTP", "472", "D8", line.date])
+    return segments
+
+
+CART_CLAIM = ClaimSpec(
+    "CLAIM1",
+    (
+        Line("0871", "38225", charge="1800.00", date="20250303"),
+        Line("0871", "38225", charge="1800.00", date="20250303"),
+        Line("0874", "38228", ("JW",), charge="2500.50", date="20250305"),
+        Line("0891", "Q2041", charge="400000.00", date="20250305"),
+        Line("0250", "", charge="12.34", date="20250305"),
+    ),
+)
+PLAIN_CLAIM = ClaimSpec("CLAIM2", (Line("0450", "99284", ("25",), charge="950", units="2"),), member="M0002")
+DEPENDENT_CLAIM = ClaimSpec(
+    "CLAIM3", (Line("0874", "38228", charge="3000.00"),), member="M0003", dependent="TIM", filing="CI"
+)

@@ -1,0 +1,111 @@
+"""Hypothesis: any delimiters, line endings, indentation, BOM, several ISAs and chunk sizes round-trip."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cart837.claims.edits import apply, set_revenue_code
+from cart837.claims.reader import read_claim
+from cart837.claims.stream import Interest
+from cart837.x12.delimiters import read_isa
+from cart837.x12.segment import Segment, split_segments
+from tests.support import (
+    CART_CLAIM,
+    DEPENDENT_CLAIM,
+    EVERYTHING,
+    PLAIN_CLAIM,
+    ClaimSpec,
+    Style,
+    interchange,
+    stream_join,
+)
+
+BOM = b"\xef\xbb\xbf"
+# Bytes real files use as delimiters, plus control characters; never letters, digits, space, "." or "-",
+# which occur in the data.
+CANDIDATES = "*|^>!:~+`{}#%;=?\\\x1c\x1d\x1e\x1f"
+SUFFIXES = ("", "\n", "\r\n", "\r", "  ", "\r\n  ", "\n\t", "\n    ", "\r\n\r\n")
+POOL = [
+    replace(base, id=f"C{n}{base.id}", member=f"M{n:03d}")
+    for n, base in enumerate([CART_CLAIM, PLAIN_CLAIM, DEPENDENT_CLAIM] * 2)
+]
+
+
+@st.composite
+def styles(draw: st.DrawFn) -> Style:
+    """Draw four usable delimiters and the whitespace written after each terminator."""
+    terminator = draw(st.sampled_from(CANDIDATES + "\n\r"))
+    rest = [c for c in CANDIDATES if c != terminator]
+    element, component, repetition = draw(st.permutations(rest))[:3]
+    repetition = draw(st.sampled_from([repetition, "U", component]))  # "U"/= ISA16: no repetition separator
+    suffixes = draw(
+        st.lists(st.sampled_from([s for s in SUFFIXES if terminator not in s]), min_size=1, max_size=4)
+    )
+    return Style(element, component, repetition, terminator, tuple(suffixes))
+
+
+@st.composite
+def files(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    """Draw a file of 1-3 interchanges, each with its own style; return it and its claim ids in order."""
+    parts: list[bytes] = [BOM] if draw(st.booleans()) else []
+    parts.append(draw(st.sampled_from(["", "\r\n", "\n  "])).encode())
+    ids: list[str] = []
+    for control in range(1, draw(st.integers(1, 3)) + 1):
+        style = draw(styles())
+        transactions = draw(
+            st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=3), min_size=1, max_size=2)
+        )
+        parts.append(interchange(style, control, transactions))
+        ids.extend(claim.id for claims in transactions for claim in claims)
+    return b"".join(parts), ids
+
+
+@given(files(), st.integers(1, 4096))
+def test_tokenize_write_is_identity(sample: tuple[bytes, list[str]], chunk: int) -> None:
+    data, ids = sample
+    assert stream_join(data, Interest(), chunk).data == data
+    joined = stream_join(data, EVERYTHING, chunk)
+    assert joined.data == data
+    assert [read_claim(block, "t").id for block in joined.claims] == ids
+    assert joined.counted_claims == len(ids)
+    for block in joined.claims:
+        assert read_claim(block, "t").to_bytes() == block.data
+
+
+@given(styles(), st.lists(st.sampled_from(POOL), min_size=1, max_size=3), st.data())
+def test_one_element_edit_changes_one_segment(style: Style, claims: list[ClaimSpec], data: st.DataObject) -> None:
+    raw = interchange(style, 1, [claims])
+    delimiters = read_isa(raw, 0)
+    segments = list(split_segments(raw, delimiters))
+    assert b"".join(s.raw for s in segments) == raw
+    index = data.draw(st.integers(1, len(segments) - 1), label="segment")  # not the fixed-width ISA
+    element = data.draw(st.integers(1, 12), label="element")
+    value = data.draw(st.text("ABCXYZ0123456789", min_size=1, max_size=6), label="value")
+    edited: Segment = segments[index].with_element(element, value, delimiters)
+    out = b"".join(edited.raw if n == index else s.raw for n, s in enumerate(segments))
+    again = list(split_segments(out, delimiters))
+    assert len(again) == len(segments)
+    changed = [n for n, (a, b) in enumerate(zip(segments, again, strict=True)) if a.raw != b.raw]
+    assert changed == ([index] if edited.raw != segments[index].raw else [])
+    assert again[index].element(element) == value
+    assert again[index].suffix == segments[index].suffix
+
+
+@given(styles(), st.data())
+def test_revenue_code_edit_through_stream_changes_one_segment(style: Style, data: st.DataObject) -> None:
+    raw = interchange(style, 1, [[CART_CLAIM, PLAIN_CLAIM]])
+    blocks = stream_join(raw, EVERYTHING, data.draw(st.integers(16, 2048), label="chunk")).claims
+    claim = read_claim(blocks[0], "t")
+    line = data.draw(st.sampled_from([line.number for line in claim.lines]), label="line")
+    fixed = apply(claim, [set_revenue_code(line, "0999")])
+    out = raw.replace(blocks[0].data, fixed.to_bytes())
+    before = list(split_segments(raw, read_isa(raw, 0)))
+    after = list(split_segments(out, read_isa(out, 0)))
+    changed = [n for n, (a, b) in enumerate(zip(before, after, strict=True)) if a.raw != b.raw]
+    assert len(changed) == 1
+    assert after[changed[0]].tag == "SV2"
+    assert after[changed[0]].element(1) == "0999"
+    assert after[changed[0]].suffix == before[changed[0]].suffix
