@@ -101,3 +101,10 @@ def test_fixing_expected_again_changes_nothing(case: str, tmp_path: Path) -> Non
     output, findings = _fix(expected, tmp_path)
     assert output == expected.read_bytes()
     assert [f for f in findings if f["fixed"]] == []
+
+
+def test_inputs_and_expected_outputs_are_ig_valid() -> None:
+    """Every scenario is a valid 005010X223A2 file (pyx12), before and after the fix."""
+    files = [str(SCENARIOS / case / name) for case in CASES for name in ("input.837", "expected.837")]
+    code, stderr = _cli("validate", *files)
+    assert code == 0, stderr
