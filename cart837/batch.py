@@ -292,7 +292,10 @@ class Batch:
                 log.info("claim_fixed", file=item.display, claim=claim.id, findings=len(outcome.findings))
                 yield outcome.claim.to_bytes()
             elif isinstance(event, TransactionEnd):
-                yield _recount(event, delta)
+                trailer = _recount(event, delta)
+                if self.keep_changes and trailer != event.raw:
+                    result.changes.append(_trailer_change(event, trailer))
+                yield trailer
                 delta = 0
 
     def _finish_output(
@@ -343,6 +346,12 @@ def _recheck(path: Path, display: str) -> None:
                 pass
     except Cart837Error as error:
         raise InvariantError(f"output failed its own envelope check: {error.message}", error.location) from None
+
+
+def _trailer_change(event: TransactionEnd, trailer: bytes) -> ClaimChange:
+    """Return the SE01 recount as a change (no claim id) so `diff` shows every changed byte."""
+    before, after = (next(split_segments(raw, event.delimiters)).text() for raw in (event.raw, trailer))
+    return ClaimChange("", event.segment_index, [before], [after])
 
 
 def _change(before: Claim, after: Claim, segment_index: int) -> ClaimChange:

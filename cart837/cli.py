@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +26,12 @@ from cart837.batch import (
 )
 from cart837.config import Config, RuleMode, load_config
 from cart837.errors import Cart837Error
-from cart837.report.json_report import JsonReportWriter
+from cart837.report import markdown
+from cart837.report import schema as report_schema
+from cart837.report.json_report import JsonReportWriter, report_document
+from cart837.report.model import Report
+from cart837.report.people import write_people_reports
+from cart837.report.unified import file_diff
 from cart837.rules import all_rules
 from cart837.rules.engine import Engine
 from cart837.summary import Summary
@@ -65,6 +71,8 @@ common = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."),
     click.option("--rules", "rules", help="Run only these rule ids this time (comma-separated)."),
     click.option("--report", "report_json", type=click.Path(dir_okay=False), help="Write the JSON report here."),
+    click.option("--report-md", "report_md", type=click.Path(dir_okay=False), help="Write the Markdown report here."),
+    click.option("--report-html", "report_html", type=click.Path(dir_okay=False), help="Write the HTML report here."),
     click.option("--show-phi", is_flag=True, help="Put patient identifiers in reports (PHI!)."),
     click.option("-q", "--quiet", is_flag=True, help="Only errors."),
     click.option("-v", "--verbose", count=True, help="More log output; -v shows tracebacks."),
@@ -130,6 +138,8 @@ def _run(
     config_path: str | None,
     rules: str | None,
     report_json: str | None,
+    report_md: str | None,
+    report_html: str | None,
     show_phi: bool,
     quiet: bool,
     verbose: int,
@@ -150,18 +160,21 @@ def _run(
         raise click.UsageError("--in-place cannot rewrite standard input")
     inputs = [_spooled(i) if i.is_stdin else i for i in inputs]
     summary = Summary(mode, fail_on_flag)
-    results = _process(mode, inputs, skipped, config, only, outdir, in_place, show_phi, to_stdout, report_json, gate)
-    for result in results:
-        summary.add(result)
-        for warning in result.warnings:
-            click.echo(f"cart837: warning: {warning}", err=True)
-        if result.error:
-            _error(result.error)
-        if mode is RunMode.DIFF and result.changes:
-            _print_diff(result)
-    for item in inputs:
-        if item.is_stdin:
-            item.path.unlink(missing_ok=True)
+    bar = _wants_progress(len(inputs), quiet, verbose, to_stdout or mode is RunMode.DIFF)
+    try:
+        batch, failures = _batch(mode, inputs, config, only, outdir, in_place, show_phi, gate)
+        reporter = _Reporter(mode, summary, bar)
+        results = _process(batch, failures, inputs, skipped, to_stdout, report_json, bar, reporter)
+        _write_people_reports(results, report_md, report_html)
+    finally:
+        for item in inputs:
+            if item.is_stdin:
+                item.path.unlink(missing_ok=True)
+    _finish(summary, quiet)
+
+
+def _finish(summary: Summary, quiet: bool) -> None:
+    """Print the summary line and, for a non-zero exit, one line saying why; then exit."""
     if not quiet:
         click.echo(summary.line(), err=True)
         reason = summary.explain()
@@ -174,63 +187,148 @@ def _spooled(item: InputFile) -> InputFile:
     return InputFile(spool_stdin(sys.stdin.buffer), "-", item.relative, is_stdin=True)
 
 
-def _process(
+def _wants_progress(count: int, quiet: bool, verbose: int, stdout_busy: bool) -> bool:
+    """Show a progress bar for a batch when stderr is a terminal and nothing else talks there."""
+    return count > 1 and not quiet and not verbose and not stdout_busy and sys.stderr.isatty()
+
+
+@dataclass(slots=True)
+class _Reporter:
+    """What the user sees as each file finishes: its error line, its diff, the counts."""
+
+    mode: RunMode
+    summary: Summary
+    bar: bool
+
+    def __call__(self, result: FileResult) -> None:
+        """Count one finished file and print what belongs to it."""
+        self.summary.add(result)
+        clear = "\r\x1b[2K" if self.bar else ""  # a line of its own, not the end of the progress bar's
+        for warning in result.warnings:
+            click.echo(f"{clear}cart837: warning: {warning}", err=True)
+        if result.error:
+            click.echo(f"{clear}cart837: error: {result.error}", err=True)
+        if self.mode is RunMode.DIFF:
+            _print_diff(result)
+            result.changes = []  # printed: do not hold every file's segments until the end
+
+
+def _batch(
     mode: RunMode,
     inputs: list[InputFile],
-    skipped: list[str],
     config: Config,
     only: frozenset[str] | None,
     outdir: Path | None,
     in_place: bool,
     show_phi: bool,
-    to_stdout: bool,
-    report_json: str | None,
     gate: OutputGate | None = None,
-) -> list[FileResult]:
+) -> tuple[Batch, dict[int, Cart837Error]]:
+    """Pass 1 (the episode index) and the batch that runs pass 2."""
     index, failures = build_index(inputs, config)
     batch = Batch(
         config, Engine(config, only), index, mode, outdir, in_place, show_phi, keep_changes=mode is RunMode.DIFF,
         gate=gate,
     )
+    return batch, failures
+
+
+def _progress(items: list[InputFile], bar: bool) -> AbstractContextManager[Iterable[InputFile]]:
+    """Iterate over the inputs, under a progress bar on stderr when `bar`."""
+    if not bar:
+        return nullcontext(items)
+    return click.progressbar(
+        items, label="cart837", file=sys.stderr, show_pos=True, show_eta=True, width=30,
+        item_show_func=lambda item: item.display if item is not None else None,
+    )
+
+
+def _process(
+    batch: Batch,
+    failures: dict[int, Cart837Error],
+    inputs: list[InputFile],
+    skipped: list[str],
+    to_stdout: bool,
+    report_json: str | None,
+    bar: bool,
+    on_result: Callable[[FileResult], None],
+) -> list[FileResult]:
+    """Pass 2, file by file: skipped files, then each input; each result is reported as it ends."""
     results: list[FileResult] = []
     writer = JsonReportWriter(Path(report_json)) if report_json else None
-    if writer:
-        writer.__enter__()
-    try:
+    with writer if writer else nullcontext():
         for path in skipped:
-            result = FileResult(path, FileStatus.SKIPPED)
-            results.append(result)
+            results.append(FileResult(path, FileStatus.SKIPPED))
+            on_result(results[-1])
             if writer:
-                writer.add(result)
-        for number, item in enumerate(inputs):
-            if number in failures:
-                result = FileResult(item.display, FileStatus.FAILED, error=failures[number].one_line())
-            else:
-                stdout = sys.stdout.buffer if to_stdout else None
-                result = batch.process(number, item, stdout)
-            if not result.findings or mode is not RunMode.DIFF:
-                result.changes = result.changes
-            results.append(result)
-            if writer:
-                writer.add(result)
-    finally:
-        if writer:
-            writer.__exit__(None, None, None)
+                writer.add(results[-1])
+        with _progress(inputs, bar) as items:
+            for number, item in enumerate(items):
+                if number in failures:
+                    result = FileResult(item.display, FileStatus.FAILED, error=failures[number].one_line())
+                else:
+                    result = batch.process(number, item, sys.stdout.buffer if to_stdout else None)
+                results.append(result)
+                on_result(result)
+                if writer:
+                    writer.add(result)
     return results
 
 
-def _print_diff(result: FileResult) -> None:
-    color = sys.stdout.isatty()
-    for change in result.changes:
-        lines = difflib.unified_diff(
-            change.before, change.after,
-            fromfile=f"{result.path} (claim {change.claim})", tofile=f"{result.path} (fixed)",
-            n=3, lineterm="",
+def _write_people_reports(results: list[FileResult], report_md: str | None, report_html: str | None) -> None:
+    """Write the Markdown and HTML reports (the same data as the JSON one) when asked."""
+    if not (report_md or report_html):
+        return
+    try:
+        write_people_reports(
+            report_document(results), Path(report_md) if report_md else None, Path(report_html) if report_html else None
         )
-        for text in lines:
-            if color and text.startswith(("+", "-")) and not text.startswith(("+++", "---")):
-                text = click.style(text, fg="green" if text.startswith("+") else "red")
-            click.echo(text)
+    except OSError as error:
+        _error(f"{error.filename or 'report'}: cannot write the report: {error.strerror or error}")
+        sys.exit(2)
+
+
+def _print_diff(result: FileResult) -> None:
+    """Print a file's diff on stdout, coloured only when stdout is a terminal."""
+    color = sys.stdout.isatty()
+    for text in file_diff(result):
+        if color:
+            text = _colour(text)
+        click.echo(text, color=color)
+
+
+def _colour(text: str) -> str:
+    if text.startswith(("+++", "---")):
+        return click.style(text, bold=True)
+    if text.startswith("@@"):
+        return click.style(text, fg="cyan")
+    if text.startswith(("+", "-")):
+        return click.style(text, fg="green" if text.startswith("+") else "red")
+    return text
+
+
+@main.command("report")
+@click.argument("report_json", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--md", "markdown_path", type=click.Path(dir_okay=False), help="Write the Markdown report here.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+def report_command(report_json: str, markdown_path: str | None, html_path: str | None) -> None:
+    """Re-render the people's reports from a JSON report (Markdown on stdout when no file is named)."""
+    try:
+        if report_json == "-":
+            document = report_schema.parse(sys.stdin.read(), "-")
+        else:
+            document = report_schema.load(Path(report_json))
+        if markdown_path is None and html_path is None:
+            click.echo(markdown.render(Report.from_dict(document)), nl=False)
+            return
+        write_people_reports(
+            document, Path(markdown_path) if markdown_path else None, Path(html_path) if html_path else None
+        )
+    except Cart837Error as error:
+        _error(error.one_line())
+        sys.exit(2)
+    except OSError as error:
+        _error(f"{error.filename or 'report'}: cannot write the report: {error.strerror or error}")
+        sys.exit(2)
 
 
 @main.command("rules")

@@ -72,3 +72,7 @@ class ValidationError(Cart837Error):
 
 class InvariantError(Cart837Error):
     """A bug: an edit broke a guarantee (charges, counts, idempotence)."""
+
+
+class ReportError(Cart837Error):
+    """A JSON report that cannot be read or does not follow schema 1."""

@@ -67,6 +67,7 @@ class TransactionEnd:
 
     raw: bytes
     delimiters: Delimiters
+    segment_index: int = 0  # 1-based over the whole file, as ClaimBytes (for `diff`)
 
 
 Event = Passthrough | ClaimBytes | TransactionEnd
@@ -310,7 +311,7 @@ class FileStream:
             elements = buf[index : buf.find(term, index)].decode("latin-1").split(delimiters.element.decode("latin-1"))
             self._envelope(tag, elements, index, term)
             if tag == "SE":
-                yield TransactionEnd(buf[index:end], delimiters)
+                yield TransactionEnd(buf[index:end], delimiters, self._ordinal(index, term))
             elif self.passthrough:
                 yield Passthrough(buf[index:end])
             cursor = end

@@ -74,6 +74,17 @@ def rules_dict() -> dict[str, Any]:
     }
 
 
+def report_document(results: list[FileResult]) -> dict[str, Any]:
+    """Return the whole report as one dict, as the streamed JSON file has it."""
+    totals = Totals()
+    for result in results:
+        totals.add(result)
+    return {
+        "schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "as_of": as_of(),
+        "files": [file_dict(r) for r in results], "totals": vars_of(totals), "rules": rules_dict(),
+    }
+
+
 @dataclass(slots=True)
 class Totals:
     """The report's `totals`."""

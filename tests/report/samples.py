@@ -1,0 +1,82 @@
+"""Small 837I files with CAR-T findings, and PHI canaries: unique strings that must never leak."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.rules.harness import HEAD, TAIL
+
+DATA = Path(__file__).parent / "data"
+SAMPLE_REPORT = DATA / "sample-report.json"
+
+# Every identifying value of both patients is a string found nowhere else in the file.
+CANARIES = {
+    "subscriber_last": "QXSUBLASTCANARY",
+    "subscriber_first": "QXSUBFIRSTCANARY",
+    "member_id": "QXMEMBERCANARY7781",
+    "subscriber_dob": "19170305",
+    "subscriber_street": "QX 77 CANARY LANE",
+    "subscriber_city": "QXCANARYVILLE",
+    "subscriber_zip": "QXZIPCANARY1",
+    "dependent_last": "QXDEPLASTCANARY",
+    "dependent_first": "QXDEPFIRSTCANARY",
+    "dependent_dob": "19230611",
+    "dependent_street": "QX 88 SPARROW ROAD",
+    "dependent_city": "QXSPARROWTOWN",
+    "dependent_zip": "QXZIPCANARY2",
+}
+# Shown with --show-phi (the reader keeps no address, so addresses never appear anywhere).
+SHOWN_WITH_PHI = ("subscriber_last", "subscriber_first", "member_id", "subscriber_dob", "dependent_last")
+
+SUBSCRIBER = """HL*2*1*22*1~
+SBR*P*18*******CI~
+NM1*IL*1*{subscriber_last}*{subscriber_first}****MI*{member_id}~
+N3*{subscriber_street}~
+N4*{subscriber_city}*TN*{subscriber_zip}~
+DMG*D8*{subscriber_dob}*F~
+NM1*PR*2*TEST PAYER*****PI*00000~
+"""
+DEPENDENT = """HL*3*2*23*0~
+PAT*19~
+NM1*QC*1*{dependent_last}*{dependent_first}~
+N3*{dependent_street}~
+N4*{dependent_city}*TN*{dependent_zip}~
+DMG*D8*{dependent_dob}*M~
+"""
+
+
+def cart_claim(claim_id: str, day: str = "20250304") -> str:
+    """Return a 2300 claim with two same-day collections (CART-002) and 2 administration units (CART-003)."""
+    return f"""CLM*{claim_id}*8000.00***13:A:1**A*Y*Y~
+DTP*434*RD8*{day}-{day}~
+HI*ABK:C8330~
+LX*1~
+SV2*0871*HC:38225*1800.00*UN*1~
+DTP*472*D8*{day}~
+LX*2~
+SV2*0871*HC:38225*2000.00*UN*1~
+DTP*472*D8*{day}~
+LX*3~
+SV2*0874*HC:38228*4000.00*UN*2~
+DTP*472*D8*{day}~
+LX*4~
+SV2*0891*HC:Q2056*200.00*UN*1~
+DTP*472*D8*{day}~
+"""
+
+
+def canary_837(subscriber_claim: str = "CLAIMSUB1", dependent_claim: str = "CLAIMDEP1") -> bytes:
+    """Return an 837I whose subscriber and dependent (2000C) both have CAR-T claims to fix."""
+    body = HEAD + SUBSCRIBER.format(**CANARIES) + cart_claim(subscriber_claim)
+    body += DEPENDENT.format(**CANARIES) + cart_claim(dependent_claim, "20250305")
+    text = "".join(segment + "~\n" for segment in body.replace("\n", "").split("~") if segment)
+    count = text.count("~") - 2 + 1  # ST..SE: every segment after ISA and GS, plus the SE
+    return (text + TAIL.format(count=count)).encode("latin-1")
+
+
+def sample_report() -> dict[str, Any]:
+    """Return the hand-written schema-1 sample (fixes, flags, a claim-level flag, odd characters)."""
+    loaded: dict[str, Any] = json.loads(SAMPLE_REPORT.read_text(encoding="utf-8"))
+    return loaded
