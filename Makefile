@@ -33,3 +33,14 @@ fuzz: install
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+
+# The Markdown and HTML golden files of the report tests, rendered from the sample JSON report.
+golden: install
+	SOURCE_DATE_EPOCH=1735689600 $(BIN)/cart837 report tests/report/data/sample-report.json \
+		--md tests/golden/report.md --html tests/golden/report.html
+
+# Render the sample HTML report in headless Chromium: look at out/report.png.
+report-screenshot: install
+	mkdir -p out
+	$(BIN)/cart837 report tests/report/data/sample-report.json --html out/report.html
+	$(BIN)/python -m tests.report.browser out/report.html out/report.png

@@ -7,7 +7,7 @@ mistakes, and it cannot know which values are a member id or a name, so it works
 - a key that names PHI (`last_name`, `member_id`, `segment`, `raw`, ...) has its value replaced;
 - bytes, and any object that is not a plain value (a Segment, a Claim, a Patient), are replaced;
 - text shaped like an X12 segment (`NM1*IL*1*...`) is replaced, whatever its key.
-Tracebacks (shown with -v) keep their frames but lose quoted values in exception messages.
+Tracebacks (shown with -v) keep their frames but lose the data in exception messages.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ PLAIN = (str, int, float, bool, Decimal, date, datetime, PurePath, Enum, type(No
 # Segment-shaped text: an X12 tag, then an element separator used at least twice.
 _SEGMENT = re.compile(r"(?:^|[\s~'\"(\[])[A-Z][A-Z0-9]{1,2}([*|^!+:])[^~\n]*?\1")
 _WORD = re.compile(r"[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+")  # snake, kebab and camel case
+_DATA_WORD = re.compile(r"(?<![\w'])[A-Z0-9][A-Z0-9/\-]{2,}(?![\w'])")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|b'[^']*'")
 
 
@@ -79,9 +80,13 @@ def redact_phi(_logger: object, _method: str, event: MutableMapping[str, Any]) -
 
 
 def scrub_message(text: str) -> str:
-    """Drop quoted values and segment-shaped text from an exception message."""
+    """Drop quoted values, data-shaped words and segment-shaped text from an exception message.
+
+    X12 data is upper case and digits (names, member ids, dates), so such words of 3+ characters
+    go; the English of the message stays.
+    """
     text = _QUOTED.sub("'…'", text)
-    return REDACTED if looks_like_segment(text) else text
+    return REDACTED if looks_like_segment(text) else _DATA_WORD.sub("…", text)
 
 
 def format_exception(error: BaseException) -> str:

@@ -53,6 +53,13 @@ def test_plain_values_pass() -> None:
     assert redact_value(12) == 12
 
 
+def test_exception_messages_lose_data_words_but_keep_their_english() -> None:
+    assert logs.scrub_message(f"no product for {NAME} born {DOB}") == "no product for … born …"
+    assert logs.scrub_message("invalid literal for int() with base 10: 'Smith'") == (
+        "invalid literal for int() with base 10: '…'"
+    )
+
+
 def test_traceback_keeps_frames_but_drops_quoted_values() -> None:
     try:
         try:

@@ -1,0 +1,49 @@
+"""Headless Chromium for the report tests and `make report-screenshot` (no network, no profile)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-extensions",
+)
+
+
+def find() -> str | None:
+    """Return the path of a Chromium-like browser, or None."""
+    return next((found for name in NAMES if (found := shutil.which(name))), None)
+
+
+def run(page: Path, *args: str, width: int = 1280, height: int = 2000) -> subprocess.CompletedProcess[str]:
+    """Run the browser headless on a local page with a throw-away profile."""
+    browser = find()
+    if browser is None:
+        raise FileNotFoundError("no chromium on PATH")
+    with tempfile.TemporaryDirectory(prefix="cart837-chromium-") as profile:
+        command = [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *args]
+        return subprocess.run(
+            [*command, page.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=False
+        )
+
+
+def dump_dom(page: Path) -> str:
+    """Return the page's DOM after its scripts ran."""
+    return run(page, "--dump-dom").stdout
+
+
+def screenshot(page: Path, out: Path, height: int = 2000) -> None:
+    """Save a PNG of the page as a person would see it."""
+    run(page, f"--screenshot={out.resolve()}", height=height)
+    if not out.exists():
+        raise RuntimeError(f"chromium wrote no screenshot for {page}")
+
+
+if __name__ == "__main__":  # make report-screenshot
+    screenshot(Path(sys.argv[1]), Path(sys.argv[2]))
+    sys.stderr.write(f"screenshot: {sys.argv[2]}\n")
