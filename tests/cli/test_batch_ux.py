@@ -16,7 +16,8 @@ def _batch(folder: Path, broken: bool = False) -> Path:
     batch = folder / "batch"
     batch.mkdir()
     for number in range(3):
-        (batch / f"f{number}.837").write_bytes(canary_837(f"C{number}A", f"C{number}B").replace(b"QX", b"Q" + str(number).encode()))
+        patients = canary_837(f"C{number}A", f"C{number}B").replace(b"QX", b"Q" + str(number).encode())
+        (batch / f"f{number}.837").write_bytes(patients)
     if broken:
         (batch / "broken.837").write_bytes(canary_837().replace(b"SE*", b"SE*9", 1).replace(b"QX", b"ZZ"))
     return batch

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cart837.cli import main
-from tests.report.samples import canary_837
+from tests.report.samples import canary_837, clean_837
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,7 @@ def make_batch(folder: Path) -> Path:
     batch = folder / "batch"
     batch.mkdir()
     (batch / "cart.837").write_bytes(canary_837("CLAIM<script>&amp;1", "CLAIMDEP1"))
-    # Other patients (no canaries), one unit and one collection a day: nothing to fix.
-    clean = canary_837("CLEAN1", "CLEAN2").replace(b"QX", b"ZZ").replace(b"19", b"18").replace(b"UN*2~", b"UN*1~")
-    (batch / "clean.837").write_bytes(clean.replace(b"HC:38225*2000.00", b"HC:38226*2000.00"))
+    (batch / "clean.837").write_bytes(clean_837())
     (batch / "broken.837").write_bytes(canary_837().replace(b"QX", b"YY").replace(b"SE*", b"SE*9", 1))
     (batch / "notes.txt").write_text("not X12\n", encoding="utf-8")
     return batch

@@ -76,6 +76,12 @@ def canary_837(subscriber_claim: str = "CLAIMSUB1", dependent_claim: str = "CLAI
     return (text + TAIL.format(count=count)).encode("latin-1")
 
 
+def clean_837() -> bytes:
+    """Return an 837I with nothing to fix: other patients, one collection a day, one unit."""
+    data = canary_837("CLEAN1", "CLEAN2").replace(b"QX", b"ZZ").replace(b"19", b"18").replace(b"UN*2~", b"UN*1~")
+    return data.replace(b"SV2*0871*HC:38225*2000.00", b"SV2*0300*HC:85025*2000.00")  # the 2nd line is lab work
+
+
 def sample_report() -> dict[str, Any]:
     """Return the hand-written schema-1 sample (fixes, flags, a claim-level flag, odd characters)."""
     loaded: dict[str, Any] = json.loads(SAMPLE_REPORT.read_text(encoding="utf-8"))
