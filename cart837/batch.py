@@ -19,11 +19,11 @@ import structlog
 
 from cart837.atomic import is_temp_name, replace_atomically, temp_beside
 from cart837.claims.model import Claim
-from cart837.claims.reader import read_claim
+from cart837.claims.reader import read_claim, read_summary
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, Passthrough, TransactionEnd
-from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable
+from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
 from cart837.config import Config
-from cart837.episodes import EpisodeIndex
+from cart837.episodes import EpisodeIndex, is_cart_relevant
 from cart837.errors import Cart837Error, InvariantError, Location
 from cart837.rules.base import Finding
 from cart837.rules.engine import Engine
@@ -146,42 +146,47 @@ def interest_for(config: Config, member_ids: frozenset[str] = frozenset()) -> In
 
 
 def build_index(inputs: list[InputFile], config: Config) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
-    """Pass 1: read every file's CAR-T claims into the episode index; remember failures.
-
-    A file enters the index only once it has been read to its end: a file refused half-way
-    contributes nothing, so it cannot add cross-claim flags to the files that pass.
-    """
+    """Pass 1: read every file's CAR-T claims into the episode index; remember failures."""
     index = EpisodeIndex()
     failures: dict[int, Cart837Error] = {}
-    interest = interest_for(config)
-    engine = Engine(config)
     for number, item in enumerate(inputs):
-        try:
-            for claim, ref, codes in _index_entries(number, item, interest, engine):
-                index.add_claim(claim, ref, codes)
-        except Cart837Error as error:
-            failures[number] = error.with_file(item.display)
-        except OSError as error:
-            failures[number] = Cart837Error(f"cannot read: {error.strerror or error}", Location(item.display))
-        except Exception:  # noqa: BLE001 - a bug: the file fails alone, -v shows the traceback
-            log.exception("internal_error", file=item.display)
-            failures[number] = Cart837Error("internal error, rerun with -v for the traceback", Location(item.display))
-    log.info("episode_index_built", patients=len(index.patients), dates=len(index.lines))
+        part = index_file(number, item, config)
+        if isinstance(part, Cart837Error):
+            failures[number] = part
+        else:
+            index.merge(part)
+    log.info("episode_index_built", **index.stats())
     return index, failures
 
 
-def _index_entries(
-    number: int, item: InputFile, interest: Interest, engine: Engine
-) -> list[tuple[Claim, tuple[int, int], CodeTable]]:
-    """Read one file's claims of interest for the episode index (all or, on error, none)."""
-    entries: list[tuple[Claim, tuple[int, int], CodeTable]] = []
-    with item.path.open("rb") as source:
-        stream = FileStream(source, item.display, interest, passthrough=False)
-        for event in stream.events():
-            if isinstance(event, ClaimBytes):
-                claim = read_claim(event, item.display)
-                entries.append((claim, (number, event.offset), engine.settings(claim.payer_id)[1]))
-    return entries
+def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | Cart837Error:
+    """Pass 1 for one file: its CAR-T claims' episode lines, or why the file cannot be read.
+
+    A file enters the index only once it has been read to its end: a file refused half-way
+    contributes nothing, so it cannot add cross-claim flags to the files that pass. The
+    per-file index is compact (not the claims), so a huge file costs little memory here.
+    """
+    index = EpisodeIndex()
+    engine = Engine(config)
+
+    def relevant(payer_id: str, revenue_code: str, code: str) -> bool:
+        return is_cart_relevant(code, revenue_code, engine.settings(payer_id)[1])
+
+    try:
+        with item.path.open("rb") as source:
+            stream = FileStream(source, item.display, interest_for(config), passthrough=False)
+            for event in stream.events():
+                if isinstance(event, ClaimBytes):
+                    summary = read_summary(event, item.display, relevant)
+                    index.add_summary(summary, (number, event.offset), engine.settings(summary.payer_id)[1])
+    except Cart837Error as error:
+        return error.with_file(item.display)
+    except OSError as error:
+        return Cart837Error(f"cannot read: {error.strerror or error}", Location(item.display))
+    except Exception:  # noqa: BLE001 - a bug: the file fails alone, -v shows the traceback
+        log.exception("internal_error", file=item.display)
+        return Cart837Error("internal error, rerun with -v for the traceback", Location(item.display))
+    return index
 
 
 class _HashingReader:

@@ -35,6 +35,10 @@ class Cart837Error(Exception):
         self.message = message
         self.location = location or Location()
 
+    def __reduce__(self) -> tuple[type[Cart837Error], tuple[str, Location]]:
+        """Pickle with the location (a worker process or Dask task reports it to the parent)."""
+        return (type(self), (self.message, self.location))
+
     def with_file(self, file: str) -> Cart837Error:
         """Return the same error located in `file` (the reader may not know the name)."""
         loc = self.location

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -219,3 +222,160 @@ def _patient(subscriber: list[Segment], dependent: list[Segment]) -> Patient:
     birth = _birth_date(who)
     key = patient_key(member_id, last, first, birth) if member_id and last else None
     return Patient(key, member_id, last, first, birth)
+
+
+# -- pass 1: what the episode index needs, without building Segment/ServiceLine objects ----------
+
+LineSummary = tuple[int, str, str, date]  # (input LX, SV201 revenue code, SV202-2 code, date of service)
+Relevant = Callable[[str, str, str], bool]  # (payer id, revenue code, procedure code) -> keep the line?
+
+_PLAIN_AMOUNT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")  # what Decimal() reads without surprise
+_BREAKS = " \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSummary:
+    """The episode facts of one claim: ids, payer, patient and its relevant dated lines."""
+
+    id: str
+    bill_type: str
+    payer_id: str
+    patient_key: str | None
+    member_id: str
+    lines: tuple[LineSummary, ...]
+
+
+def read_summary(block: ClaimBytes, file: str, relevant: Relevant) -> ClaimSummary:
+    """Return the episode facts of a claim block; the same facts (and errors) as read_claim.
+
+    Plain claims are read from element lists only; anything unusual (a bad amount, a line
+    without SV2, an LX that is not a plain number) goes through read_claim, which decides.
+    """
+    fast = _fast_summary(block, relevant)
+    if fast is not None:
+        return fast
+    claim = read_claim(block, file)
+    lines = tuple(
+        (line.number, line.revenue_code, line.code, line.date)
+        for line in claim.lines
+        if line.date is not None and relevant(claim.payer_id, line.revenue_code, line.code)
+    )
+    return ClaimSummary(
+        claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines
+    )
+
+
+def _elements(data: bytes | None, delimiters: Delimiters) -> list[list[str]]:
+    """Split bytes into segments' element lists exactly as split_segments does (suffixes dropped)."""
+    if not data:
+        return []
+    pieces = data.decode("latin-1").split(delimiters.segment.decode("latin-1"))
+    bodies = [pieces[0], *(piece.lstrip(_BREAKS) for piece in pieces[1:])]
+    if len(bodies) > 1 and not bodies[-1]:
+        bodies.pop()  # after the last terminator: nothing, or line breaks that belong to it
+    sep = delimiters.element.decode("latin-1")
+    return [body.split(sep) for body in bodies]
+
+
+def _get(elements: list[str], index: int) -> str:
+    return elements[index] if index < len(elements) else ""
+
+
+def _plain(text: str) -> bool:
+    return _PLAIN_AMOUNT.fullmatch(text) is not None
+
+
+def _fast_summary(block: ClaimBytes, relevant: Relevant) -> ClaimSummary | None:
+    delimiters = block.delimiters
+    segments = _elements(block.data, delimiters)
+    if not segments or segments[0][0] != "CLM" or not _plain(_get(segments[0], f.CLM_TOTAL)):
+        return None
+    subscriber = _elements(block.subscriber, delimiters)
+    payer = _nm1_elements(subscriber, f.NM1_PAYER, f.NM1_ID)
+    first_lx = next((i for i, segment in enumerate(segments) if segment[0] == "LX"), len(segments))
+    statement = _fast_statement(segments[:first_lx])
+    lines = _fast_lines(segments[first_lx:], statement, payer, relevant, delimiters.component.decode("latin-1"))
+    if lines is None:
+        return None
+    clm = segments[0]
+    facility = components(_get(clm, f.CLM_FACILITY), delimiters)
+    code = facility[f.FACILITY_CODE]
+    frequency = facility[f.FACILITY_FREQUENCY] if len(facility) > f.FACILITY_FREQUENCY else ""
+    patient = _fast_patient(subscriber, _elements(block.patient, delimiters))
+    return ClaimSummary(
+        _get(clm, f.CLM_ID), code + frequency if code.isdigit() else "", payer, patient[0], patient[1], lines
+    )
+
+
+def _fast_statement(header: list[list[str]]) -> tuple[date | None, date | None]:
+    for segment in header:
+        if segment[0] == "DTP" and _get(segment, f.DTP_QUALIFIER) == f.DTP_STATEMENT_DATES:
+            first, last, _ = _period(_get(segment, f.DTP_FORMAT), _get(segment, f.DTP_VALUE))
+            return first, last
+    return None, None
+
+
+def _fast_lines(
+    segments: list[list[str]],
+    statement: tuple[date | None, date | None],
+    payer: str,
+    relevant: Relevant,
+    comp: str,
+) -> tuple[LineSummary, ...] | None:
+    """Return the relevant dated lines, or None when a line needs read_claim's judgement."""
+    starts = [i for i, segment in enumerate(segments) if segment[0] == "LX"]
+    out: list[LineSummary] = []
+    for number, start in enumerate(starts):
+        group = segments[start : starts[number + 1] if number + 1 < len(starts) else len(segments)]
+        lx = _get(group[0], f.LX_NUMBER)
+        sv2 = next((segment for segment in group if segment[0] == "SV2"), None)
+        if sv2 is None or not (lx.isascii() and lx.isdigit()) or not _plain(_get(sv2, f.SV2_CHARGE)):
+            return None
+        for index in (f.SV2_UNITS, f.SV2_NONCOVERED):
+            optional = _get(sv2, index)
+            if optional.strip() and not _plain(optional):
+                return None
+        revenue, procedure = _get(sv2, f.SV2_REVENUE), _get(sv2, f.SV2_PROCEDURE)
+        code = _fast_code(procedure, comp)
+        if not relevant(payer, revenue, code):
+            continue
+        day = _fast_line_date(group, statement)
+        if day is not None:
+            out.append((int(lx), revenue, code, day))
+    return tuple(out)
+
+
+def _fast_code(procedure: str, comp: str) -> str:
+    """Return SV202-2 as _procedure reads it ("" when SV202 is empty or has no code part)."""
+    if not procedure:
+        return ""
+    parts = procedure.split(comp)
+    return parts[f.PROC_CODE] if len(parts) > 1 else ""
+
+
+def _fast_line_date(group: list[list[str]], statement: tuple[date | None, date | None]) -> date | None:
+    """Return the line's date of service by _line_date's rule (None when it has none)."""
+    for segment in group:
+        if segment[0] == "DTP" and _get(segment, f.DTP_QUALIFIER) == f.DTP_SERVICE_DATE:
+            first, last, problem = _period(_get(segment, f.DTP_FORMAT), _get(segment, f.DTP_VALUE))
+            return None if problem or first != last else first
+    if statement[0] is not None and statement[0] == statement[1]:
+        return statement[0]
+    return None
+
+
+def _nm1_elements(segments: list[list[str]], entity: str, index: int) -> str:
+    for segment in segments:
+        if segment[0] == "NM1" and _get(segment, f.NM1_ENTITY) == entity:
+            return _get(segment, index)
+    return ""
+
+
+def _fast_patient(subscriber: list[list[str]], dependent: list[list[str]]) -> tuple[str | None, str]:
+    """Return (patient key, member id) by _patient's rule."""
+    member_id = _nm1_elements(subscriber, f.NM1_SUBSCRIBER, f.NM1_ID)
+    who, entity = (dependent, f.NM1_PATIENT) if dependent else (subscriber, f.NM1_SUBSCRIBER)
+    last, first = _nm1_elements(who, entity, f.NM1_LAST), _nm1_elements(who, entity, f.NM1_FIRST)
+    birth = next((_get(segment, f.DMG_BIRTH_DATE) for segment in who if segment[0] == "DMG"), "")
+    key = patient_key(member_id, last, first, birth) if member_id and last else None
+    return key, member_id

@@ -1,0 +1,131 @@
+"""The compact episode index: the same lines as building every claim, merged and pickled intact."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cart837.batch import InputFile, build_index, interest_for
+from cart837.claims.reader import read_claim, read_summary
+from cart837.claims.stream import ClaimBytes, FileStream
+from cart837.codes.tables import Step
+from cart837.config import Config
+from cart837.episodes import EpisodeIndex, EpisodeLine, is_cart_relevant
+from cart837.errors import ClaimStructureError
+from cart837.rules.engine import Engine
+from tests.rules.harness import Patient, wrap
+from tests.scale.support import generate_all
+
+
+def _item(path: Path) -> InputFile:
+    return InputFile(path, str(path), Path(path.name))
+
+
+def _by_read_claim(paths: list[Path], config: Config) -> EpisodeIndex:
+    """The reference: every claim of interest built in full and added with add_claim."""
+    index, engine = EpisodeIndex(), Engine(config)
+    for number, path in enumerate(paths):
+        with path.open("rb") as source:
+            for event in FileStream(source, str(path), interest_for(config), passthrough=False).events():
+                if isinstance(event, ClaimBytes):
+                    claim = read_claim(event, str(path))
+                    index.add_claim(claim, (number, event.offset), engine.settings(claim.payer_id)[1])
+    return index
+
+
+@pytest.mark.parametrize(
+    ("line_ending", "delims", "interchanges"),
+    [("none", "*:^~", 1), ("crlf", "*:^~", 2), ("none", "|}^\\n", 3), ("lf", "|}^~", 1)],
+)
+def test_pass_one_summaries_index_what_full_claims_index(line_ending: str, delims: str, interchanges: int) -> None:
+    paths = [
+        generate_all(claims=300, seed=seed, cart_share=0.6, line_ending=line_ending, delims=delims,
+                     claims_per_st=70, interchanges=interchanges)
+        for seed in (3, 4)
+    ]
+    config = Config()
+    fast, failures = build_index([_item(p) for p in paths], config)
+    slow = _by_read_claim(paths, config)
+    assert failures == {}
+    assert fast.stats()["lines"] > 100
+    assert dict(fast.lines) == dict(slow.lines)
+    assert set(fast.patients) == set(slow.patients)
+    assert fast.member_ids == slow.member_ids
+
+
+def test_merge_keeps_file_order_and_links_a_patient_across_files() -> None:
+    paths = [generate_all(claims=200, seed=9, cart_share=0.6)] * 2  # the same patients twice
+    config = Config()
+    merged, _ = build_index([_item(p) for p in paths], config)
+    slow = _by_read_claim(paths, config)
+    assert dict(merged.lines) == dict(slow.lines)
+    lines = next(iter(merged.lines.values()))
+    assert [line.claim[0] for line in lines] == sorted(line.claim[0] for line in lines)
+    assert {line.claim[0] for line in lines} == {0, 1}
+
+
+def test_index_survives_pickling() -> None:
+    index, _ = build_index([_item(generate_all(claims=120, seed=5, cart_share=0.6))], Config())
+    copy = pickle.loads(pickle.dumps(index))
+    assert dict(copy.lines) == dict(index.lines)
+    assert copy.member_ids == index.member_ids
+
+
+def test_view_answers_from_the_compact_rows() -> None:
+    index = EpisodeIndex()
+    config = Config()
+    codes = config.code_table()
+    visit = """
+        CLM*{id}*300***13:A:1**A*Y*Y
+        DTP*434*D8*20250304
+        LX*1
+        SV2*0874*HC:38228*100*UN*1
+        LX*2
+        SV2*0891*HC:Q2042*100*UN*1
+        LX*3
+        SV2*0510*HC:G0463*100*UN*1
+    """
+    data = wrap([(Patient(), visit.format(id="A1")), (Patient(), visit.format(id="B2"))])
+    blocks = _blocks(data)
+    for block in blocks:
+        index.add_claim(read_claim(block, "t.837"), (0, block.offset), codes)
+    claim = read_claim(blocks[0], "t.837")
+    view = index.view(claim.patient.key, (0, blocks[0].offset))
+    day = date(2025, 3, 4)
+    assert [(line.claim_id, line.line, line.code) for line in view.lines_on(day)] == [
+        ("A1", 1, "38228"), ("A1", 2, "Q2042"), ("B2", 1, "38228"), ("B2", 2, "Q2042"),
+    ]
+    other = view.other_claims_on(day)
+    assert other[0] == EpisodeLine((0, blocks[1].offset), "B2", 1, "38228", Step.ADMINISTRATION, False, "131")
+    assert other[1].product and other[1].step is None
+    assert view.administration_elsewhere(day)
+    assert view.lines_on(date(2025, 3, 5)) == []
+    assert index.view(None, (0, 0)).lines_on(day) == []
+    assert len(index.lines) == 1 and claim.patient.key in index.patients
+
+
+def test_a_bad_amount_fails_pass_one_with_read_claims_message() -> None:
+    bad = """
+        CLM*X9*100***13:A:1**A*Y*Y
+        LX*1
+        SV2*0874*HC:38228*1OO.00*UN*1
+        DTP*472*D8*20250304
+    """
+    data = wrap([(Patient(), bad)])
+    block = _blocks(data)[0]
+    codes = Config().code_table()
+    with pytest.raises(ClaimStructureError) as full:
+        read_claim(block, "t.837")
+    with pytest.raises(ClaimStructureError) as light:
+        read_summary(block, "t.837", lambda payer, revenue, code: is_cart_relevant(code, revenue, codes))
+    assert light.value.one_line() == full.value.one_line()
+    assert "'1OO.00' is not an amount" in light.value.message
+
+
+def _blocks(data: bytes) -> list[ClaimBytes]:
+    stream = FileStream(io.BytesIO(data), "t.837", interest_for(Config()))
+    return [event for event in stream.events() if isinstance(event, ClaimBytes)]
