@@ -151,7 +151,7 @@ class FileStream:
         start = len(BOM) if self.buf.startswith(BOM) else 0
         start = self._skip_ws(start)
         if start >= len(self.buf):
-            raise X12SyntaxError("empty input: no X12 data", Location(self.file, 0, None, None))
+            raise X12SyntaxError("empty input: no X12 data", Location(self.file, start, 1, None))
         self._fill(start + 3)
         if self.buf[start : start + 3] != b"ISA":
             raise X12SyntaxError(
@@ -233,7 +233,7 @@ class FileStream:
         if self.pos < len(self.buf) and self.buf[self.pos : self.pos + 3] != b"ISA":
             raise X12SyntaxError(
                 "data after IEA is not another interchange (expected ISA)",
-                Location(self.file, self.base + self.pos, None, None),
+                self._loc(self.pos, None, self.delimiters[-1].segment),
             )
         return self.buf[start : self.pos]
 
@@ -304,6 +304,8 @@ class FileStream:
                 yield Passthrough(buf[cursor:index])
             if tag == "CLM":
                 end = self._next_boundary(index, cut, patterns)
+                if end == len(buf) and self.eof:
+                    self._refuse_unterminated(index, end, term)
                 yield self._claim(index, end, delimiters, patterns)
                 cursor = end
                 continue
@@ -333,6 +335,14 @@ class FileStream:
         while end < len(self.buf) and self.buf[end] in WHITESPACE:
             end += 1
         return end
+
+    def _refuse_unterminated(self, start: int, end: int, term: bytes) -> None:
+        """A claim that runs to the end of the input must end with a terminator (else: truncated)."""
+        tail = self.buf.rfind(term, start, end) + 1 or start
+        while tail < end and self.buf[tail] in WHITESPACE:
+            tail += 1
+        if tail < end:
+            raise X12SyntaxError("segment has no terminator (input truncated?)", self._loc(tail, None, term))
 
     def _envelope(self, tag: str, elements: list[str], index: int, term: bytes) -> None:
         offset, ordinal = self.base + index, self._ordinal(index, term)
