@@ -1,0 +1,111 @@
+"""Bad input: every broken file is refused alone with one located line; nothing else suffers."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.badinput.make_corpus import REFUSED, VALID, Case, build
+from tests.integrity.support import PUBLIC, cart837, generate
+
+LOCATED = re.compile(r"cart837: error: (?P<file>.+?): byte \d+, segment \d+( \([A-Z0-9]{2,3}\))?: \S.*")
+
+
+@pytest.fixture(scope="module")
+def goods(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Good 837I files: plain, other delimiters + LF, several interchanges + CRLF, a public file."""
+    folder = tmp_path_factory.mktemp("good")
+    plain = generate(folder / "good-plain.837", 8, 1, "--cart-share", "0.5")
+    pipes = generate(
+        folder / "good-pipes.837", 8, 2, "--cart-share", "0.5", "--delims", "|>^!", "--line-ending", "lf"
+    )
+    multi = generate(
+        folder / "good-multi.837", 10, 3, "--cart-share", "0.5", "--interchanges", "2", "--claims-per-st", "3",
+        "--line-ending", "crlf",
+    )
+    public = folder / "good-ppo.edi"
+    public.write_bytes((PUBLIC / "stupidedi" / "ppo-repriced-claim.edi").read_bytes())
+    return [plain, pipes, multi, public]
+
+
+@pytest.fixture(scope="module")
+def corpus(goods: list[Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Case]]:
+    folder = tmp_path_factory.mktemp("corpus")
+    return folder, build(goods, folder)
+
+
+def test_the_corpus_is_big_and_has_both_classes(corpus: tuple[Path, list[Case]]) -> None:
+    _, cases = corpus
+    refused = [c for c in cases if c.expect == REFUSED]
+    valid = [c for c in cases if c.expect == VALID]
+    assert len(cases) >= 200
+    assert len(refused) >= 200 and len(valid) >= 20
+    assert len({c.name for c in cases}) == len(cases)
+
+
+def test_each_file_alone_gets_its_expected_outcome(corpus: tuple[Path, list[Case]], tmp_path: Path) -> None:
+    folder, cases = corpus
+    outcomes = [_alone(folder / case.name, case, tmp_path / str(n)) for n, case in enumerate(cases)]
+    assert [problem for problem in outcomes if problem] == []
+
+
+def _alone(path: Path, case: Case, out: Path) -> str | None:
+    result = cart837("fix", str(path), "-o", str(out))
+    errors = [line for line in result.stderr.splitlines() if line.startswith("cart837: error:")]
+    produced = out / path.name
+    if "Traceback" in result.output:
+        return f"{case.how}: traceback"
+    if case.expect == REFUSED:
+        if result.exit_code != 2 or len(errors) != 1 or produced.exists():
+            return f"{case.how}: exit {result.exit_code}, {len(errors)} error lines, output {produced.exists()}"
+        match = LOCATED.fullmatch(errors[0])
+        shown = str(path).encode("utf-8", "backslashreplace").decode("utf-8")  # how stderr shows undecodable names
+        if match is None or match["file"] not in (str(path), shown):
+            return f"{case.how}: unlocated error line {errors[0]!r}"
+        return None
+    if result.exit_code != 0 or errors or not produced.exists():
+        return f"{case.how}: exit {result.exit_code}, {errors}"
+    unchanged = "0 changed" in result.stderr
+    if unchanged and produced.read_bytes() != path.read_bytes():
+        return f"{case.how}: unchanged but not byte-identical"
+    return None
+
+
+def test_a_batch_of_everything_refuses_the_bad_and_fixes_the_good(
+    corpus: tuple[Path, list[Case]], goods: list[Path], tmp_path: Path
+) -> None:
+    folder, cases = corpus
+    solo = {good.name: _solo(good, tmp_path / "solo") for good in goods}
+    paths = [str(p) for p in goods] + [str(folder / c.name) for c in cases]
+    run = subprocess.run(
+        [sys.executable, "-c", "from cart837.cli import main; main()", "fix", *paths, "-o", str(tmp_path / "out")],
+        capture_output=True, env=os.environ | {"PYTHONIOENCODING": "utf-8"}, timeout=600,
+    )
+    assert run.returncode == 2
+    assert b"Traceback" not in run.stderr
+    lines = run.stderr.splitlines()
+    refused = [c for c in cases if c.expect == REFUSED]
+    assert sum(1 for line in lines if line.startswith(b"cart837: error: ")) == len(refused)
+    for case in refused:
+        prefix = f"cart837: error: {folder / case.name}: byte ".encode("utf-8", "backslashreplace")
+        assert sum(1 for line in lines if line.startswith(prefix)) == 1, case.how
+        assert not (tmp_path / "out" / case.name).exists(), case.how
+    for case in (c for c in cases if c.expect == VALID):
+        assert (tmp_path / "out" / case.name).exists(), case.how
+    for good in goods:
+        assert (tmp_path / "out" / good.name).read_bytes() == solo[good.name], good.name
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".cart837-tmp")]
+
+
+def _solo(good: Path, out: Path) -> bytes:
+    result = cart837("fix", str(good), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    produced = (out / good.name).read_bytes()
+    if "0 changed" in result.stderr:
+        assert produced == good.read_bytes()
+    return produced
