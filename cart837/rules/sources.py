@@ -196,7 +196,7 @@ SOURCES: dict[str, str] = {
 }
 
 DESIGN_SOURCES = {"DESIGN.md": "cart837 DESIGN.md (architecture and invariants)"}
-_ID = re.compile(r"\[([A-Z0-9-]+)\]")
+_ID = re.compile(r"\[([A-Za-z0-9.-]+)\]")
 
 
 def source_ids(citation: str) -> list[str]:
@@ -211,4 +211,5 @@ def cite(citation: str) -> str:
 
 def references(citation: str) -> list[tuple[str, str]]:
     """Resolve each [ID] of a citation to its RULES.md §1.2 text."""
-    return [(source, SOURCES.get(source, "not in RULES.md §1.2")) for source in source_ids(citation)]
+    known = {**SOURCES, **DESIGN_SOURCES}  # CART-021/022 cite DESIGN.md itself
+    return [(source, known.get(source, "not in RULES.md §1.2")) for source in source_ids(citation)]

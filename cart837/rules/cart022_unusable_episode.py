@@ -1,0 +1,46 @@
+"""CART-022 (gate): CAR-T lines without a usable date, or a patient key that cannot be built."""
+
+from __future__ import annotations
+
+from cart837.config import RuleMode
+from cart837.episodes import is_cart_relevant
+from cart837.rules.base import Action, Proposal, RuleContext, rule
+
+
+@rule(
+    id="CART-022",
+    title="Lines the episode cannot be built from",
+    citation="[DESIGN.md] (837I claim model: line date, patient key)",
+    default=RuleMode.FLAG,
+    can_fix=False,
+    can_turn_off=False,
+    gate=True,
+)
+def check(ctx: RuleContext) -> list[Proposal]:
+    """Flag CAR-T lines without one date of service and claims without a patient key; no fix then.
+
+    Bad:  SV2*0874*HC:38228*4000*UN*1 with DTP*472*RD8*20250501-20250503, or with no DTP*472 on a
+          claim whose DTP*434 spans several days; a subscriber without member id or last name.
+    Good: DTP*472*D8*20250501 (or RD8 with from = to) on every CAR-T line, and a full 2010BA.
+          Dates and patients are never guessed.
+    """
+    cart_lines = [ln for ln in ctx.claim.lines if is_cart_relevant(ln.code, ln.revenue_code, ctx.codes)]
+    if not cart_lines:
+        return []
+    proposals = [
+        Proposal(
+            Action.FLAG,
+            line.number,
+            f"CAR-T line {line.code or line.revenue_code} has no usable date of service ({line.date_problem}): "
+            "no CAR-T fix on this claim until it is corrected",
+        )
+        for line in cart_lines
+        if line.date is None
+    ]
+    if ctx.claim.patient.key is None:
+        message = (
+            "the patient key cannot be built (subscriber member id or patient last name missing): "
+            "no episode, no CAR-T fix on this claim"
+        )
+        proposals.append(Proposal(Action.FLAG, None, message))
+    return proposals
