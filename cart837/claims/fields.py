@@ -14,8 +14,10 @@ DTP_QUALIFIER, DTP_FORMAT, DTP_VALUE = 1, 2, 3
 DTP_SERVICE_DATE, DTP_STATEMENT_DATES = "472", "434"
 HI_QUALIFIER, HI_CODE, HI_AMOUNT = 0, 1, 4
 HI_CONDITION, HI_VALUE = "BG", "BE"
-HI_DIAGNOSIS = frozenset({"ABK", "ABF", "ABJ", "APR", "ABN", "BK", "BF", "BJ"})
-HI_PROCEDURE = frozenset({"BBR", "BBQ", "BR", "BQ"})
+# 005010X223A2 2300 HI qualifiers: principal, other, admitting, patient's reason for visit, external
+# cause of injury (ICD-10 "A..." and ICD-9 forms); principal and other procedure (ICD-10, ICD-9, ABC).
+HI_DIAGNOSIS = frozenset({"ABK", "ABF", "ABJ", "APR", "ABN", "BK", "BF", "BJ", "PR", "BN"})
+HI_PROCEDURE = frozenset({"BBR", "BBQ", "BR", "BQ", "CAH"})
 NTE_TEXT = 2
 SBR_FILING = 9
 NM1_ENTITY, NM1_LAST, NM1_FIRST, NM1_ID = 1, 3, 4, 9
