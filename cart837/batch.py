@@ -20,7 +20,8 @@ import structlog
 from cart837.atomic import is_temp_name, replace_atomically, temp_beside
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim, read_summary
-from cart837.claims.stream import ClaimBytes, FileStream, Interest, Passthrough, TransactionEnd
+from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
+from cart837.claims.writer import write_events
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, is_cart_relevant
@@ -277,31 +278,25 @@ class Batch:
         result.status = FileStatus.CHANGED if result.claims_changed else FileStatus.UNCHANGED
 
     def _output(self, number: int, item: InputFile, stream: FileStream, result: FileResult) -> Iterator[bytes]:
-        delta = 0  # segments added (+) or removed (-) in the open transaction
-        for event in stream.events():
-            if isinstance(event, Passthrough):
-                yield event.data
-            elif isinstance(event, ClaimBytes):
-                claim = read_claim(event, item.display)
-                outcome = self.engine.run(claim, self.index.view(claim.patient.key, (number, event.offset)))
-                result.findings.extend(outcome.findings)
-                if self.show_phi and outcome.findings:
-                    result.patients[claim.id] = claim.patient.identifiers()
-                if not outcome.changed:
-                    yield event.data
-                    continue
-                result.claims_changed += 1
-                delta += len(outcome.claim.segments()) - len(claim.segments())
-                if self.keep_changes:
-                    result.changes.append(_change(claim, outcome.claim, event.segment_index))
-                log.info("claim_fixed", file=item.display, claim=claim.id, findings=len(outcome.findings))
-                yield outcome.claim.to_bytes()
-            elif isinstance(event, TransactionEnd):
-                trailer = _recount(event, delta)
-                if self.keep_changes and trailer != event.raw:
-                    result.changes.append(_trailer_change(event, trailer))
-                yield trailer
-                delta = 0
+        def fix(event: ClaimBytes) -> Claim | None:
+            claim = read_claim(event, item.display)
+            outcome = self.engine.run(claim, self.index.view(claim.patient.key, (number, event.offset)))
+            result.findings.extend(outcome.findings)
+            if self.show_phi and outcome.findings:
+                result.patients[claim.id] = claim.patient.identifiers()
+            if not outcome.changed:
+                return None
+            result.claims_changed += 1
+            if self.keep_changes:
+                result.changes.append(_change(claim, outcome.claim, event.segment_index))
+            log.info("claim_fixed", file=item.display, claim=claim.id, findings=len(outcome.findings))
+            return outcome.claim
+
+        def recounted(event: TransactionEnd, trailer: bytes) -> None:
+            if self.keep_changes:
+                result.changes.append(_trailer_change(event, trailer))
+
+        return write_events(stream.events(), fix, recounted)
 
     def _finish_output(
         self, item: InputFile, result: FileResult, temp: Path, target: Path | None, stdout: BinaryIO | None
@@ -333,14 +328,6 @@ def _fail(result: FileResult, message: str) -> None:
     result.changes = []
     result.claims_changed = 0
     result.sha256_out = None
-
-
-def _recount(event: TransactionEnd, delta: int) -> bytes:
-    """Return the SE with SE01 moved by `delta` segments (unchanged bytes when delta is 0)."""
-    if delta == 0:
-        return event.raw
-    se = next(split_segments(event.raw, event.delimiters))
-    return se.with_element(1, str(int(se.element(1)) + delta), event.delimiters).raw
 
 
 def _recheck(path: Path, display: str) -> None:

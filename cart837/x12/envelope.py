@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
+from cart837.x12.delimiters import Delimiters
+from cart837.x12.segment import split_segments
 
 X223_PREFIX = "005010X223"
 
@@ -162,3 +164,14 @@ def describe_version(label: str) -> str:
     if label.startswith("005010X221"):
         return "835 (payment)"
     return "an unsupported version"
+
+
+def recount_se(raw: bytes, delimiters: Delimiters, delta: int) -> bytes:
+    """Return an SE segment with SE01 moved by `delta` segments (the same bytes when delta is 0)."""
+    if delta == 0:
+        return raw
+    se = next(split_segments(raw, delimiters))
+    count = se.element(1).strip()
+    if not count.isdigit():
+        raise X12SyntaxError(f"SE01 {count!r} is not a segment count")
+    return se.with_element(1, str(int(count) + delta), delimiters).raw
