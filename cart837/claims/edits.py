@@ -71,9 +71,10 @@ def remove_line(line: int) -> Edit:
 
 def format_amount(value: Decimal, like: str) -> str:
     """Write `value` with the decimal places of the text it replaces, never an exponent."""
-    places = len(like.partition(".")[2]) if "." in like else 0
-    needed = max(0, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
-    return f"{value:.{max(places, needed)}f}"
+    places = len(like.partition(".")[2])
+    whole, _, fraction = f"{value:f}".partition(".")  # "f" without a precision: every digit, exactly
+    fraction = fraction.rstrip("0").ljust(places, "0")
+    return f"{whole}.{fraction}" if fraction else whole
 
 
 def apply(claim: Claim, edits: list[Edit]) -> Claim:
