@@ -213,13 +213,14 @@ class ClaimSpec:
     dependent: str | None = None  # a 2000C patient's first name, or None (the subscriber is the patient)
     filing: str = "MB"
     payer: str = "PAYER01"
+    clm02: str | None = None  # written as is; default: the sum of SV203 with two decimals
 
     @property
     def total(self) -> str:
-        """Return CLM02 = the sum of SV203, with two decimals."""
+        """Return CLM02."""
         from decimal import Decimal
 
-        return f"{sum((Decimal(line.charge) for line in self.lines), Decimal(0)):.2f}"
+        return self.clm02 or f"{sum((Decimal(line.charge) for line in self.lines), Decimal(0)):.2f}"
 
 
 def isa(style: Style, control: int) -> list[str]:
