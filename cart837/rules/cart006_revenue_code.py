@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from cart837.claims.edits import set_revenue_code
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import REVENUE_CODES_FROM
+from cart837.codes.tables import REVENUE_CODES_FROM, Confirmation
 from cart837.config import RuleMode
 from cart837.rules._lines import outpatient_only
 from cart837.rules.base import Action, Proposal, RuleContext, rule
+
+_WORDS = {
+    Confirmation.CONFIRMED: "confirmed",
+    Confirmation.PARTLY: "partly confirmed",
+    Confirmation.UNCONFIRMED: "unconfirmed",
+}
 
 
 @rule(
@@ -32,7 +38,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
             continue
         wanted, why = _wanted(ctx, line)
         if wanted and wanted != line.revenue_code:
-            message = f"{line.code} ({why}) is billed under revenue code {wanted}, not {line.revenue_code or 'none'}"
+            message = f"{line.code} ({why}) belongs on revenue code {wanted}, not {line.revenue_code or 'none'}"
             proposals.append(
                 Proposal(Action.REVENUE_CODE, line.number, message, (set_revenue_code(line.number, wanted),), line.date)
             )
@@ -46,5 +52,6 @@ def _wanted(ctx: RuleContext, line: ServiceLine) -> tuple[str | None, str]:
     info = ctx.codes.get(line.code)
     if info is None or info.step is None or not info.revenue_code:
         return None, ""
-    tag = f"; pairing {info.revenue_confirmation.value}, inferred by crosswalk" if info.revenue_confirmation else ""
+    confirmation = info.revenue_confirmation
+    tag = f"; pairing {_WORDS[confirmation]} ({confirmation.value}), inferred by crosswalk" if confirmation else ""
     return info.revenue_code, f"CAR-T {info.step.value.replace('_', ' ')} step{tag}"
