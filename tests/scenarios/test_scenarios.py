@@ -2,8 +2,7 @@
 
 A case holds `input.837`, the reviewed `expected.837` and `expected-findings.json` (a list of
 {"rule", "claim", "line", "action", "fixed"}; findings compare as a multiset, never by message,
-DESIGN.md). A case whose expected findings name a rule that is not registered yet is a strict
-xfail "waiting for CART-NNN": it must fail until that rule lands and pass from then on.
+DESIGN.md).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from cart837.cli import main
-from cart837.rules import all_rules
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 CASES = sorted(p.name for p in SCENARIOS.iterdir() if (p / "input.837").is_file())
@@ -32,20 +30,6 @@ def _expected(case: str) -> list[dict[str, Any]]:
 
 def _key(finding: dict[str, Any]) -> FindingKey:
     return (finding["rule"], finding["claim"], finding["line"], finding["action"], finding["fixed"])
-
-
-def _param(case: str, strict: bool) -> Any:
-    """Mark a case whose findings name an unregistered rule; strict where the missing rule must show."""
-    registered = {rule.id for rule in all_rules()}
-    missing = sorted({f["rule"] for f in _expected(case)} - registered)
-    if not missing:
-        return case
-    return pytest.param(case, marks=pytest.mark.xfail(reason=f"waiting for {', '.join(missing)}", strict=strict))
-
-
-PARAMS = [_param(case, strict=True) for case in CASES]
-# check/re-fix may already pass without the missing rule (e.g. when it only flags)
-LOOSE = [_param(case, strict=False) for case in CASES]
 
 
 def _cli(*args: str) -> tuple[int, str]:
@@ -74,7 +58,7 @@ def test_there_are_scenarios() -> None:
     assert len(CASES) >= 9, CASES
 
 
-@pytest.mark.parametrize("case", PARAMS)
+@pytest.mark.parametrize("case", CASES)
 def test_fix_gives_expected_bytes_and_findings(case: str, tmp_path: Path) -> None:
     folder = SCENARIOS / case
     output, findings = _fix(folder / "input.837", tmp_path)
@@ -84,7 +68,7 @@ def test_fix_gives_expected_bytes_and_findings(case: str, tmp_path: Path) -> Non
     assert Counter(_key(f) for f in findings) == Counter(_key(f) for f in _expected(case))
 
 
-@pytest.mark.parametrize("case", LOOSE)
+@pytest.mark.parametrize("case", CASES)
 def test_check_says_whether_input_needs_a_change(case: str) -> None:
     folder = SCENARIOS / case
     needs_change = any(f["fixed"] for f in _expected(case))
@@ -95,7 +79,7 @@ def test_check_says_whether_input_needs_a_change(case: str) -> None:
     assert code == 0, stderr
 
 
-@pytest.mark.parametrize("case", LOOSE)
+@pytest.mark.parametrize("case", CASES)
 def test_fixing_expected_again_changes_nothing(case: str, tmp_path: Path) -> None:
     expected = SCENARIOS / case / "expected.837"
     output, findings = _fix(expected, tmp_path)
