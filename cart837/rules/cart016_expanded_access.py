@@ -11,7 +11,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
 
 @rule(
     id="CART-016",
-    title="Expanded access: condition code 90 and the Expand Acc Use note agree",
+    title="Expanded access",
     citation="[NGS-IP]; [BMS-CT360]; [NUBC-CC90]; [MM14247]",
     default=RuleMode.FLAG,
 )

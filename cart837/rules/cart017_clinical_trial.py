@@ -14,7 +14,7 @@ TRIAL_MODIFIERS = frozenset({"Q0", "Q1"})  # [MOD-Q]
 
 @rule(
     id="CART-017",
-    title="Clinical-trial claims are consistent",
+    title="Clinical trials",
     citation="[BMS-CT360]; [NGS-IP]; [MM14247]; [CMS-ZC]; [MOD-Q]",
     default=RuleMode.FLAG,
 )

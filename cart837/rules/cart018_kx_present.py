@@ -11,7 +11,7 @@ KX = "KX"
 
 @rule(
     id="CART-018",
-    title="KX / REMS attestation is not added on 837I",
+    title="KX / REMS attestation",
     citation="[NGS-KX]; [FCSO-NCD]",
     default=RuleMode.FLAG,
 )

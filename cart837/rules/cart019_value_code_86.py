@@ -10,7 +10,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
 
 @rule(
     id="CART-019",
-    title="Value code 86 carries the CAR-T product invoice cost",
+    title="Value code 86 (invoice cost)",
     citation="[NUBC-REV]",
     default=RuleMode.OFF,
     can_fix=False,

@@ -10,7 +10,7 @@ PREINFUSION_REVENUE_CODES = frozenset({"0871", "0872", "0873"})
 
 @rule(
     id="CART-020",
-    title="Pre-infusion charges are not counted twice",
+    title="Do not count pre-infusion charges twice",
     citation="[SE19009]; [CHA-2019]",
     default=RuleMode.FLAG,
     config_keys=("product_charge_includes_preinfusion",),
