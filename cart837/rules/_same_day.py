@@ -35,12 +35,23 @@ class Where(StrEnum):
     NONE = "none"
 
 
-def administration_on(ctx: RuleContext, day: date) -> Where:
-    """Return whether `day` has an administration on this claim, only on another claim, or none."""
-    own = any(line.date == day for line in ctx.lines_of_step(Step.ADMINISTRATION))
-    if own:
-        return Where.SAME_CLAIM
-    return Where.OTHER_CLAIM if ctx.episode.administration_elsewhere(day) else Where.NONE
+class AdministrationDays:
+    """Answer `where(day)` for one claim; the claim's administration lines are read once, lazily."""
+
+    __slots__ = ("ctx", "_own")
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+        self._own: frozenset[date] | None = None
+
+    def where(self, day: date) -> Where:
+        """Return where the patient's administration of `day` is billed, seen from this claim."""
+        if self._own is None:
+            lines = self.ctx.lines_of_step(Step.ADMINISTRATION)
+            self._own = frozenset(ln.date for ln in lines if ln.date is not None)
+        if day in self._own:
+            return Where.SAME_CLAIM
+        return Where.OTHER_CLAIM if self.ctx.episode.administration_elsewhere(day) else Where.NONE
 
 
 def elsewhere_claims(ctx: RuleContext, day: date) -> str:
@@ -107,11 +118,12 @@ def same_day_administrations(ctx: RuleContext) -> list[tuple[ServiceLine, Where]
     Lines already reported as fully non-covered (SV207 = SV203 > 0) are not billed separately
     and are left out.
     """
+    days = AdministrationDays(ctx)
     out: list[tuple[ServiceLine, Where]] = []
     for line in of_kind(ctx, CodeKind.HYDRATION, CodeKind.DRUG_ADMIN):
         if line.date is None or is_distinct(line) or fully_noncovered(line):
             continue
-        where = administration_on(ctx, line.date)
+        where = days.where(line.date)
         if where is not Where.NONE:
             out.append((line, where))
     return out

@@ -6,9 +6,9 @@ from cart837.claims.edits import add_modifier
 from cart837.claims.model import ServiceLine
 from cart837.config import RuleMode
 from cart837.rules._same_day import (
+    AdministrationDays,
     Where,
     administration_note,
-    administration_on,
     outpatient_only,
     slots_full,
     with_adverse_event_reason,
@@ -41,16 +41,18 @@ def check(ctx: RuleContext) -> list[Proposal]:
     """
     if not outpatient_only(ctx):  # CART-015: 11x claims follow the inpatient rules
         return []
+    days = AdministrationDays(ctx)
     proposals: list[Proposal] = []
     for line in ctx.claim.lines:
-        if line.date is None:
+        em = ctx.is_em(line)
+        if line.date is None or not (em or MODIFIER_25 in line.modifiers):
             continue
-        where = administration_on(ctx, line.date)
+        where = days.where(line.date)
         if where is Where.NONE:
             continue
-        if ctx.is_em(line):
+        if em:
             proposals.extend(_em_line(ctx, line, where))
-        elif MODIFIER_25 in line.modifiers:
+        else:
             proposals.append(_misplaced(ctx, line, where))
     return proposals
 

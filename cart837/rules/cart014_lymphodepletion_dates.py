@@ -5,7 +5,7 @@ from __future__ import annotations
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import CodeKind
 from cart837.config import RuleMode
-from cart837.rules._same_day import Where, administration_note, administration_on, of_kind, same_day_drugs
+from cart837.rules._same_day import AdministrationDays, Where, administration_note, of_kind, same_day_drugs
 from cart837.rules.base import Action, Proposal, RuleContext, rule
 
 
@@ -23,11 +23,12 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: chemo lines on the days they were given, usually days before the infusion (no finding).
           The flag is information only: chemo lines are never moved, collapsed or bundled.
     """
+    days = AdministrationDays(ctx)
     proposals: list[Proposal] = []
     for line in of_kind(ctx, CodeKind.CHEMO_ADMIN):
         if line.date is None:  # not CAR-T-relevant, so no CART-022 either (RULES.md CART-014)
             continue
-        where = administration_on(ctx, line.date)
+        where = days.where(line.date)
         if where is not Where.NONE:
             proposals.append(_flag(ctx, line, where))
     return proposals

@@ -23,9 +23,9 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: 11x: HI*BG:90 and NTE*ADD*Expand Acc Use; outpatient: HI*BG:90 alone is fine.
           Nothing is added: no edit adds a condition code, and expanded access is never inferred.
     """
-    if not has_cart_line(ctx):
-        return []
     found = markers(ctx.claim)
+    if not (found.expanded_access and has_cart_line(ctx)):
+        return []
     if found.ea_note and not found.cc90:
         message = 'billing note "Expand Acc Use" without condition code 90 (expanded access); no edit adds it'
         return [Proposal(Action.FLAG, None, message, segment=note_segment(ctx.claim, NOTE_EXPANDED_ACCESS))]

@@ -26,15 +26,16 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: Z00.6 + BG:30 + BE:D4 (8-digit NCT), Q0 or Q1 on every coded outpatient line. The tool
           never picks Q0 vs Q1 and never adds or removes Z00.6: consistency flags only.
     """
-    if not has_cart_line(ctx):
-        return []
     found = markers(ctx.claim)
+    zc = CC_PAYER_ONLY_ZC in ctx.claim.condition_codes
+    if not ((found.trial or zc) and has_cart_line(ctx)):
+        return []
     proposals: list[Proposal] = []
     missing = found.trial_missing()
     if found.trial and missing:
         message = f"clinical-trial claim is missing {', '.join(missing)} (Z00.6, CC 30 and VC D4 go together)"
         proposals.append(Proposal(Action.FLAG, None, message))
-    if CC_PAYER_ONLY_ZC in ctx.claim.condition_codes:
+    if zc:
         message = "condition code ZC is payer-only (applied by FISS), not for the hospital to send"
         segment = hi_segment(ctx.claim, HI_CONDITION, CC_PAYER_ONLY_ZC)
         proposals.append(Proposal(Action.FLAG, None, message, segment=segment))

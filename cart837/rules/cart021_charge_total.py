@@ -23,7 +23,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: CLM*C1*904000 (= 4000 + 900000); every fix then keeps CLM02 = sum of SV203.
     """
     claim = ctx.claim
-    if not has_cart_line(ctx) or claim.total == claim.line_charges():
+    if claim.total == claim.line_charges() or not has_cart_line(ctx):
         return []
     message = (
         f"CLM02 {claim.total} is not the sum of the line charges ({claim.line_charges()}): the claim is left "
