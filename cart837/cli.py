@@ -158,6 +158,8 @@ def _run(
         raise click.UsageError("several inputs need -o DIR or --in-place (stdout takes one file)")
     if in_place and stdin_items:
         raise click.UsageError("--in-place cannot rewrite standard input")
+    if outdir is not None:
+        _refuse_shared_targets(inputs, outdir)
     inputs = [_spooled(i) if i.is_stdin else i for i in inputs]
     summary = Summary(mode, fail_on_flag)
     bar = _wants_progress(len(inputs), quiet, verbose, to_stdout or mode is RunMode.DIFF)
@@ -171,6 +173,16 @@ def _run(
             if item.is_stdin:
                 item.path.unlink(missing_ok=True)
     _finish(summary, quiet)
+
+
+def _refuse_shared_targets(inputs: list[InputFile], outdir: Path) -> None:
+    """Refuse two inputs that `-o` would write to one path (the second would overwrite the first)."""
+    seen: dict[Path, str] = {}
+    for item in inputs:
+        target = outdir / item.relative
+        if target in seen:
+            raise click.UsageError(f"{seen[target]} and {item.display} would both be written to {target}")
+        seen[target] = item.display
 
 
 def _finish(summary: Summary, quiet: bool) -> None:
