@@ -165,7 +165,7 @@ def _run(
     bar = _wants_progress(len(inputs), quiet, verbose, to_stdout or mode is RunMode.DIFF)
     try:
         batch, failures = _batch(mode, inputs, config, only, outdir, in_place, show_phi, gate)
-        reporter = _Reporter(mode, summary, bar)
+        reporter = _Reporter(mode, summary, bar, quiet)
         results = _process(batch, failures, inputs, skipped, to_stdout, report_json, bar, reporter)
         _write_people_reports(results, report_md, report_html)
     finally:
@@ -211,11 +211,14 @@ class _Reporter:
     mode: RunMode
     summary: Summary
     bar: bool
+    quiet: bool = False
 
     def __call__(self, result: FileResult) -> None:
         """Count one finished file and print what belongs to it."""
         self.summary.add(result)
         clear = "\r\x1b[2K" if self.bar else ""  # a line of its own, not the end of the progress bar's
+        if result.status is FileStatus.SKIPPED and not self.quiet:
+            click.echo(f"{clear}cart837: skipped {result.path}: not an X12 file", err=True)
         for warning in result.warnings:
             click.echo(f"{clear}cart837: warning: {warning}", err=True)
         if result.error:
