@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -58,6 +59,21 @@ Wanted = Interest | _Everything
 def everything(data: bytes) -> Interest:
     """Return an Interest naming every revenue code that follows an `SV2` tag in `data`."""
     return Interest(revenue_codes=frozenset(m.decode() for m in re.findall(rb"SV2[^A-Za-z0-9](\d{4})", data)))
+
+
+def cart837_command(
+    args: Sequence[str], stdin: bytes = b"", cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the installed `cart837` console script (this tree's code first on the path) in a child process."""
+    script = Path(sys.executable).parent / "cart837"
+    command = [str(script)] if script.is_file() else [sys.executable, "-c", "from cart837.cli import main; main()"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([*command, *args], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=300)
+
+
+def error_lines(stderr: str) -> list[str]:
+    """Return the `cart837: error:` lines of a run's standard error."""
+    return [line for line in stderr.splitlines() if line.startswith("cart837: error: ")]
 
 
 def public_files() -> list[str]:
