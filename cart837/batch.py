@@ -141,9 +141,12 @@ def interest_for(config: Config, member_ids: frozenset[str] = frozenset()) -> In
     """Return which claims are worth building: CAR-T codes, and (pass 2) CAR-T patients."""
     codes = config.code_table()
     procedure_codes = codes.of_kind(CodeKind.STEP) | codes.of_kind(CodeKind.PRODUCT)
+    pcs = set(config.inpatient_car_t_pcs)  # CART-015: an 11x claim may show CAR-T only in its HI
     for payer in config.payers:
-        procedure_codes |= config.for_payer(payer).code_table().of_kind(CodeKind.PRODUCT)
-    return Interest(CART_REVENUE_CODES, frozenset(procedure_codes), member_ids)
+        payer_config = config.for_payer(payer)
+        procedure_codes |= payer_config.code_table().of_kind(CodeKind.PRODUCT)
+        pcs.update(payer_config.inpatient_car_t_pcs)
+    return Interest(CART_REVENUE_CODES, frozenset(procedure_codes), member_ids, frozenset(pcs))
 
 
 def build_index(inputs: list[InputFile], config: Config) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:

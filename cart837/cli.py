@@ -352,7 +352,7 @@ def rules_command(config_path: str | None) -> None:
     """List every rule: id, title, default and configured mode, citation."""
     config = _load(config_path)
     for rule in all_rules():
-        configured = config.rules.get(rule.id, rule.default)
+        configured = rule.mode_under(config)
         click.echo(f"{rule.id}  {rule.title}")
         click.echo(f"          default: {rule.default.value}  configured: {configured.value}")
         click.echo(f"          citation: {rule.citation}")

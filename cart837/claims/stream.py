@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
+from cart837.claims.fields import HI_PROCEDURE
 from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
 from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
 from cart837.x12.envelope import EnvelopeChecker
@@ -33,11 +34,12 @@ class Readable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Interest:
-    """What makes a claim worth building: codes in SV201/SV202-2, or a subscriber member id."""
+    """What makes a claim worth building: codes in SV201/SV202-2 or HI procedures, or a member id."""
 
     revenue_codes: frozenset[str] = frozenset()
     procedure_codes: frozenset[str] = frozenset()
     member_ids: frozenset[str] = frozenset()
+    icd_procedure_codes: frozenset[str] = frozenset()  # ICD-10-PCS in HI BBR/BBQ (inpatient claims)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,12 @@ def _patterns(delimiters: Delimiters, interest: Interest) -> _Patterns:
     if interest.procedure_codes:
         codes = b"|".join(re.escape(c.encode()) for c in sorted(interest.procedure_codes))
         alternatives.append(plain + sep + b"[^" + term + sep + comp + b"]*" + comp + b"(?:" + codes + b")" + stop)
-    hits = re.compile(b"SV2" + sep + b"(?:" + b"|".join(alternatives) + b")") if alternatives else None
+    branches = [b"SV2" + sep + b"(?:" + b"|".join(alternatives) + b")"] if alternatives else []
+    if interest.icd_procedure_codes:
+        qualifiers = b"|".join(q.encode() for q in sorted(HI_PROCEDURE))
+        pcs = b"|".join(re.escape(c.encode()) for c in sorted(interest.icd_procedure_codes))
+        branches.append(sep + b"(?:" + qualifiers + b")" + comp + b"(?:" + pcs + b")" + stop)
+    hits = re.compile(b"|".join(branches)) if branches else None
     subscriber = None
     if interest.member_ids:
         # NM102..NM108 come before the member id NM109

@@ -100,6 +100,7 @@ class RuleContext:
 
 
 Check = Callable[[RuleContext], list[Proposal]]
+DefaultWhen = Callable[[Config], RuleMode]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,14 @@ class Rule:
     config_keys: tuple[str, ...] = ()
     gate: bool = False  # CART-021/022: a finding blocks every fix on the claim
     doc: str = field(default="", repr=False)
+    default_when: DefaultWhen | None = None  # a default that follows a setting (CART-011)
+
+    def mode_under(self, config: Config) -> RuleMode:
+        """Return the mode under `config`: `[rules]` first, else the (setting-dependent) default."""
+        configured = config.rules.get(self.id)
+        if configured is not None:
+            return configured
+        return self.default_when(config) if self.default_when else self.default
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -130,6 +139,7 @@ def rule(
     can_turn_off: bool = True,
     config_keys: tuple[str, ...] = (),
     gate: bool = False,
+    default_when: DefaultWhen | None = None,
 ) -> Callable[[Check], Check]:
     """Register a rule's check function under its CART id."""
 
@@ -141,7 +151,8 @@ def rule(
         if can_turn_off:
             modes.add(RuleMode.OFF)
         REGISTRY[id] = Rule(
-            id, title, citation, default, check, frozenset(modes), config_keys, gate, check.__doc__ or ""
+            id, title, citation, default, check, frozenset(modes), config_keys, gate, check.__doc__ or "",
+            default_when,
         )
         return check
 

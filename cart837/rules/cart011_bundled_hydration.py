@@ -27,16 +27,18 @@ NONCOVERED = "noncovered"
     default=RuleMode.FLAG,
     can_fix=True,
     config_keys=("bundled_admin_action", "supportive_drugs", "unrelated_drugs"),
+    # RULES.md CART-011: the option itself asks for the edit, so it is enough to set it.
+    default_when=lambda config: RuleMode.FIX if config.bundled_admin_action == NONCOVERED else RuleMode.FLAG,
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag hydration / drug administration on the day of a CAR-T administration as likely bundled.
 
     Bad:  LX 1 SV2*0874*HC:38228 and LX 4 SV2*0260*HC:96360*300*UN*1, both on 2025-05-01.
-    Good: the same lines and a flag on LX 4; with bundled_admin_action = "noncovered", mode "fix"
-          and the administration on the same claim: SV2*0260*HC:96360*300*UN*1**300. Nothing is deleted.
+    Good: the same lines and a flag on LX 4; with bundled_admin_action = "noncovered" and the
+          administration on the same claim: SV2*0260*HC:96360*300*UN*1**300. Nothing is deleted.
 
-    The mode stays the switch for every edit, as for every rule: in the default "flag" mode a
-    "noncovered" proposal is reported as a flag naming flag mode.
+    Setting bundled_admin_action = "noncovered" makes "fix" this rule's default mode (the option
+    asks for the edit); an explicit `"CART-011" = "flag"` in [rules] still keeps it flag-only.
     """
     if not outpatient_only(ctx):  # CART-015: 11x claims follow the inpatient rules
         return []

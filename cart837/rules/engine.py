@@ -37,7 +37,7 @@ class Engine:
         """Return a rule's mode under `config` and `--rules`."""
         if self.only is not None and rule.id not in self.only and not rule.gate:
             return RuleMode.OFF
-        return config.rules.get(rule.id, rule.default)
+        return rule.mode_under(config)
 
     def settings(self, payer_id: str) -> tuple[Config, CodeTable]:
         """Return the configuration and code table that apply to one payer."""
@@ -81,7 +81,7 @@ class Engine:
             after = kept.sv2.text() if kept else None
         elif proposal.edits:
             reason = f"{blocked_by} flagged this claim" if blocked_by else f"{rule.id} is in flag mode"
-            message = f"{message} [not changed: {reason}]"
+            message = f"not changed ({reason}); the fix would be: {message}"
         finding = Finding(
             rule=rule.id,
             action=proposal.action if fix else Action.FLAG,
