@@ -9,7 +9,7 @@ import hashlib
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -137,7 +137,7 @@ def spool_stdin(source: BinaryIO) -> Path:
     return Path(handle.name)
 
 
-def interest_for(config: Config, member_ids: frozenset[str] = frozenset()) -> Interest:
+def interest_for(config: Config, member_ids: Container[str] = frozenset()) -> Interest:
     """Return which claims are worth building: CAR-T codes, and (pass 2) CAR-T patients."""
     codes = config.code_table()
     procedure_codes = codes.of_kind(CodeKind.STEP) | codes.of_kind(CodeKind.PRODUCT)
@@ -221,7 +221,7 @@ class Batch:
     interest: Interest = field(init=False)
 
     def __post_init__(self) -> None:
-        self.interest = interest_for(self.config, frozenset(self.index.member_ids))
+        self.interest = interest_for(self.config, self.index.member_ids)
 
     def target(self, item: InputFile) -> Path | None:
         """Return where a fixed file goes, or None when nothing is written (check, diff, stdout)."""

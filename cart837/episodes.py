@@ -10,13 +10,14 @@ instead of ~400 for a dict of EpisodeLine lists.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, KeysView, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 
 from cart837.claims.model import Claim
 from cart837.claims.reader import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
+from cart837.inttable import IntTable, MemberIds
 
 ClaimRef = tuple[int, int]  # (file number in the run, byte offset of CLM)
 
@@ -24,7 +25,7 @@ _STEPS: tuple[Step | None, ...] = (None, *Step)
 _STEP_FLAG = {step: number for number, step in enumerate(_STEPS)}
 _PRODUCT_FLAG = 0x80
 _NO_ROW = -1
-_BIG_LINE = 1 << 62
+_BIG_LINE = (1 << 32) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +49,21 @@ class EpisodeIndex:
     """
 
     __slots__ = (
-        "member_ids", "_heads", "_strings", "_string_ids", "_big_lines",
+        "member_ids", "_heads", "_odd_heads", "_strings", "_string_ids", "_big_lines",
         "_day", "_claim", "_line", "_code", "_flags", "_prev",
         "_claim_file", "_claim_offset", "_claim_bill", "_claim_id_end", "_claim_ids", "_cache",
     )
 
     def __init__(self) -> None:
-        self.member_ids: set[str] = set()
-        self._heads: dict[str, int] = {}  # patient key -> its newest row
+        self.member_ids = MemberIds()
+        self._heads = IntTable()  # patient key "P" + 16 hex digits, as an int -> its newest row
+        self._odd_heads: dict[str, int] = {}  # any other key (patient_key never makes one)
         self._strings: list[str] = []  # interned codes and bill types
         self._string_ids: dict[str, int] = {}
         self._big_lines: dict[int, int] = {}  # row -> LX01 too long for the array (never in valid X12)
         # one row per line: date ordinal, claim number, LX, code, step + product flags, previous row
-        self._day, self._claim, self._line = array("I"), array("I"), array("q")
-        self._code, self._flags, self._prev = array("I"), array("B"), array("q")
+        self._day, self._claim, self._line = array("I"), array("I"), array("I")
+        self._code, self._flags, self._prev = array("I"), array("B"), array("i")
         # one row per claim: file number, CLM offset, bill type, end of its id in the blob
         self._claim_file, self._claim_offset = array("I"), array("Q")
         self._claim_bill, self._claim_id_end = array("I"), array("Q")
@@ -89,7 +91,7 @@ class EpisodeIndex:
             return
         self.member_ids.add(claim.member_id)
         number = self._add_claim_row(ref, claim.id, claim.bill_type)
-        prev = self._heads.get(key, _NO_ROW)
+        prev = self._head(key)
         for line, _revenue, code, day in claim.lines:
             flags = _flags(codes, code)
             self._day.append(day.toordinal())
@@ -103,8 +105,24 @@ class EpisodeIndex:
             self._flags.append(flags)
             self._prev.append(prev)
             prev = len(self._day) - 1
-        self._heads[key] = prev
+        self._set_head(key, prev)
         self._cache = (None, {})
+
+    def _head(self, key: str) -> int:
+        number = _key_number(key)
+        return self._odd_heads.get(key, _NO_ROW) if number is None else self._heads.get(number, _NO_ROW)
+
+    def _set_head(self, key: str, row: int) -> None:
+        number = _key_number(key)
+        if number is None:
+            self._odd_heads[key] = row
+        else:
+            self._heads.put(number, row)
+
+    def _head_items(self) -> Iterator[tuple[str, int]]:
+        for number, row in self._heads.items():
+            yield _key_text(number), row
+        yield from self._odd_heads.items()
 
     def _add_claim_row(self, ref: ClaimRef, claim_id: str, bill_type: str) -> int:
         self._claim_file.append(ref[0])
@@ -122,7 +140,15 @@ class EpisodeIndex:
         return number
 
     def merge(self, other: EpisodeIndex) -> None:
-        """Append another index's lines (e.g. one file's, from a worker) after this one's."""
+        """Append another index's lines (e.g. one file's, from a worker) after this one's.
+
+        `other` must not be used afterwards: an empty index simply takes over its arrays.
+        """
+        if not self._claim_file and not self.member_ids:
+            for name in self.__slots__:
+                setattr(self, name, getattr(other, name))
+            self._cache = (None, {})
+            return
         rows, claims = len(self._day), len(self._claim_file)
         strings = array("I", (self._intern(text) for text in other._strings))
         self._claim_file.extend(other._claim_file)
@@ -138,23 +164,23 @@ class EpisodeIndex:
         self._code.extend(strings[i] for i in other._code)
         self._flags.extend(other._flags)
         self._prev.extend(_NO_ROW if prev == _NO_ROW else prev + rows for prev in other._prev)
-        for key, head in other._heads.items():
-            mine = self._heads.get(key, _NO_ROW)
+        for key, head in other._head_items():
+            mine = self._head(key)
             if mine != _NO_ROW:  # link the other's oldest row of this patient to our newest
                 row = head + rows
                 while self._prev[row] != _NO_ROW:
                     row = self._prev[row]
                 self._prev[row] = mine
-            self._heads[key] = head + rows
-        self.member_ids |= other.member_ids
+            self._set_head(key, head + rows)
+        self.member_ids.update(other.member_ids)
         self._cache = (None, {})
 
     # -- reading ---------------------------------------------------------------------------
 
     @property
-    def patients(self) -> KeysView[str]:
-        """Return the patient keys that have CAR-T lines (a set-like view)."""
-        return self._heads.keys()
+    def patients(self) -> Set[str]:
+        """Return the patient keys that have CAR-T lines (a read-only set view)."""
+        return _PatientsView(self)
 
     @property
     def lines(self) -> Mapping[tuple[str, date], list[EpisodeLine]]:
@@ -171,7 +197,7 @@ class EpisodeIndex:
         if cached[0] == patient:
             return cached[1]
         rows: list[int] = []
-        row = self._heads.get(patient, _NO_ROW)
+        row = self._head(patient)
         while row != _NO_ROW:
             rows.append(row)
             row = self._prev[row]
@@ -200,10 +226,11 @@ class EpisodeIndex:
         arrays = (self._day, self._claim, self._line, self._code, self._flags, self._prev,
                   self._claim_file, self._claim_offset, self._claim_bill, self._claim_id_end)
         return {
-            "patients": len(self._heads),
+            "patients": len(self._heads) + len(self._odd_heads),
             "claims": len(self._claim_file),
             "lines": len(self._day),
             "array_bytes": sum(a.itemsize * len(a) for a in arrays) + len(self._claim_ids),
+            "table_bytes": self._heads.nbytes() + self.member_ids.nbytes(),
         }
 
     def __getstate__(self) -> dict[str, object]:
@@ -213,6 +240,39 @@ class EpisodeIndex:
         for name, value in state.items():
             setattr(self, name, value)
         self._cache = (None, {})
+
+
+def _key_number(key: str) -> int | None:
+    """Return patient_key's "P" + 16 hex digits as an int (None for any other text)."""
+    if len(key) == 17 and key[0] == "P":
+        try:
+            number = int(key[1:], 16)
+        except ValueError:
+            return None
+        if _key_text(number) == key:
+            return number
+    return None
+
+
+def _key_text(number: int) -> str:
+    return f"P{number:016x}"
+
+
+class _PatientsView(Set[str]):
+    """The patient keys of an index."""
+
+    def __init__(self, index: EpisodeIndex) -> None:
+        self._index = index
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._index._head(key) != _NO_ROW
+
+    def __iter__(self) -> Iterator[str]:
+        for key, _ in self._index._head_items():
+            yield key
+
+    def __len__(self) -> int:
+        return len(self._index._heads) + len(self._index._odd_heads)
 
 
 class _LinesView(Mapping[tuple[str, date], list[EpisodeLine]]):

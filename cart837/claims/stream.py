@@ -9,7 +9,7 @@ Envelope order, counts and control numbers are checked on the way.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Container, Generator, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -38,7 +38,7 @@ class Interest:
 
     revenue_codes: frozenset[str] = frozenset()
     procedure_codes: frozenset[str] = frozenset()
-    member_ids: frozenset[str] = frozenset()
+    member_ids: Container[str] = frozenset()  # a set, or the episode index's compact MemberIds
     icd_procedure_codes: frozenset[str] = frozenset()  # ICD-10-PCS in HI BBR/BBQ (inpatient claims)
 
 

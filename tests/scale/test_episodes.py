@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from cart837.batch import InputFile, build_index, interest_for
-from cart837.claims.reader import read_claim, read_summary
+from cart837.claims.model import Claim
+from cart837.claims.reader import ClaimSummary, read_claim, read_summary
 from cart837.claims.stream import ClaimBytes, FileStream
 from cart837.codes.tables import Step
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, EpisodeLine, is_cart_relevant
 from cart837.errors import ClaimStructureError
+from cart837.inttable import IntTable, MemberIds
 from cart837.rules.engine import Engine
 from tests.rules.harness import Patient, wrap
 from tests.scale.support import generate_all
@@ -25,15 +27,23 @@ def _item(path: Path) -> InputFile:
     return InputFile(path, str(path), Path(path.name))
 
 
+def _claims(paths: list[Path], config: Config) -> list[Claim]:
+    """Return the CAR-T claims of `paths`, built in full (file number and offset in the location)."""
+    out: list[Claim] = []
+    for number, path in enumerate(paths):
+        with path.open("rb") as source:
+            for event in FileStream(source, str(number), interest_for(config), passthrough=False).events():
+                if isinstance(event, ClaimBytes):
+                    out.append(read_claim(event, str(number)))
+    return out
+
+
 def _by_read_claim(paths: list[Path], config: Config) -> EpisodeIndex:
     """The reference: every claim of interest built in full and added with add_claim."""
     index, engine = EpisodeIndex(), Engine(config)
-    for number, path in enumerate(paths):
-        with path.open("rb") as source:
-            for event in FileStream(source, str(path), interest_for(config), passthrough=False).events():
-                if isinstance(event, ClaimBytes):
-                    claim = read_claim(event, str(path))
-                    index.add_claim(claim, (number, event.offset), engine.settings(claim.payer_id)[1])
+    for claim in _claims(paths, config):
+        ref = (int(claim.location.file), claim.location.byte_offset or 0)
+        index.add_claim(claim, ref, engine.settings(claim.payer_id)[1])
     return index
 
 
@@ -54,7 +64,9 @@ def test_pass_one_summaries_index_what_full_claims_index(line_ending: str, delim
     assert fast.stats()["lines"] > 100
     assert dict(fast.lines) == dict(slow.lines)
     assert set(fast.patients) == set(slow.patients)
-    assert fast.member_ids == slow.member_ids
+    assert len(fast.member_ids) == len(slow.member_ids) > 10
+    assert all(claim.patient.member_id in fast.member_ids for claim in _claims(paths, config))
+    assert "NOT-A-MEMBER" not in fast.member_ids
 
 
 def test_merge_keeps_file_order_and_links_a_patient_across_files() -> None:
@@ -72,7 +84,8 @@ def test_index_survives_pickling() -> None:
     index, _ = build_index([_item(generate_all(claims=120, seed=5, cart_share=0.6))], Config())
     copy = pickle.loads(pickle.dumps(index))
     assert dict(copy.lines) == dict(index.lines)
-    assert copy.member_ids == index.member_ids
+    assert len(copy.member_ids) == len(index.member_ids) > 5
+    assert copy.stats() == index.stats()
 
 
 def test_view_answers_from_the_compact_rows() -> None:
@@ -129,3 +142,26 @@ def test_a_bad_amount_fails_pass_one_with_read_claims_message() -> None:
 def _blocks(data: bytes) -> list[ClaimBytes]:
     stream = FileStream(io.BytesIO(data), "t.837", interest_for(Config()))
     return [event for event in stream.events() if isinstance(event, ClaimBytes)]
+
+
+def test_int_table_grows_and_pickles() -> None:
+    table = IntTable()
+    keys = [(i * 0x9E3779B97F4A7C15) % (1 << 64) for i in range(5000)]
+    for value, key in enumerate(keys):
+        table.put(key, value)
+    table.put(keys[7], 70)
+    assert len(table) == 5000
+    assert table.get(keys[7]) == 70 and table.get(keys[4999]) == 4999
+    assert table.get(12345) == -1 and 12345 not in table
+    copy = pickle.loads(pickle.dumps(table))
+    assert sorted(copy.items()) == sorted(table.items())
+    empty = pickle.loads(pickle.dumps(MemberIds()))
+    assert len(empty) == 0 and "X" not in empty
+
+
+def test_odd_patient_keys_still_work() -> None:
+    index = EpisodeIndex()
+    summary = ClaimSummary("C1", "131", "P1", "not-a-hash", "M1", ((1, "0874", "38228", date(2025, 3, 4)),))
+    index.add_summary(summary, (0, 10), Config().code_table())
+    assert "not-a-hash" in index.patients and list(index.patients) == ["not-a-hash"]
+    assert [line.claim_id for line in index.view("not-a-hash", (1, 0)).lines_on(date(2025, 3, 4))] == ["C1"]
