@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,20 +12,19 @@ from typing import Any, TypeVar
 import click
 import structlog
 
-from cart837 import __version__, logs
+from cart837 import __version__, logs, parallel
 from cart837.batch import (
-    Batch,
     FileResult,
     FileStatus,
     InputFile,
     OutputGate,
     RunMode,
-    build_index,
     expand_inputs,
     spool_stdin,
 )
 from cart837.config import Config, RuleMode, load_config
 from cart837.errors import Cart837Error
+from cart837.parallel import RunSettings
 from cart837.report import markdown
 from cart837.report import schema as report_schema
 from cart837.report.json_report import JsonReportWriter, report_document
@@ -33,7 +32,6 @@ from cart837.report.model import Report
 from cart837.report.people import write_people_reports
 from cart837.report.unified import file_diff
 from cart837.rules import all_rules
-from cart837.rules.engine import Engine
 from cart837.summary import Summary
 
 log = structlog.get_logger()
@@ -76,6 +74,10 @@ common = [
     click.option("--show-phi", is_flag=True, help="Put patient identifiers in reports (PHI!)."),
     click.option("-q", "--quiet", is_flag=True, help="Only errors."),
     click.option("-v", "--verbose", count=True, help="More log output; -v shows tracebacks."),
+    click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+        help="Process this many files at a time (a process pool); the report keeps the input order.",
+    ),
 ]
 
 
@@ -100,12 +102,19 @@ def main() -> None:
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), help="Write fixed files here.")
 @click.option("--in-place", is_flag=True, help="Overwrite the inputs (atomically).")
 @click.option("--validate", is_flag=True, help="Validate input and output with pyx12; never write a worse file.")
-def fix(paths: tuple[str, ...], outdir: str | None, in_place: bool, validate: bool, **options: Any) -> None:
+@click.option("--dask", "dask", metavar="ADDRESS", help="Run the files on this Dask scheduler (paths must be shared).")
+def fix(
+    paths: tuple[str, ...], outdir: str | None, in_place: bool, validate: bool, dask: str | None, **options: Any
+) -> None:
     """Fix PATHS (files, directories or - for stdin) and report what changed."""
     if outdir and in_place:
         raise click.UsageError("use either -o/--output or --in-place, not both")
+    if dask and not (outdir or in_place):
+        raise click.UsageError("--dask writes files on the cluster: give -o DIR or --in-place")
+    if dask and "-" in paths:
+        raise click.UsageError("--dask cannot read standard input: give files on a shared path")
     gate = _validation_gate() if validate else None
-    _run(RunMode.FIX, paths, Path(outdir) if outdir else None, in_place, gate=gate, **options)
+    _run(RunMode.FIX, paths, Path(outdir) if outdir else None, in_place, gate=gate, dask=dask, **options)
 
 
 def _validation_gate() -> OutputGate:
@@ -145,6 +154,8 @@ def _run(
     verbose: int,
     fail_on_flag: bool = False,
     gate: OutputGate | None = None,
+    jobs: int = 1,
+    dask: str | None = None,
 ) -> None:
     logs.configure(-1 if quiet else verbose)
     config = _load(config_path)
@@ -164,9 +175,13 @@ def _run(
     summary = Summary(mode, fail_on_flag)
     bar = _wants_progress(len(inputs), quiet, verbose, to_stdout or mode is RunMode.DIFF)
     try:
-        batch, failures = _batch(mode, inputs, config, only, outdir, in_place, show_phi, gate)
+        settings = RunSettings(
+            config, only, mode, outdir, in_place, show_phi, keep_changes=mode is RunMode.DIFF, gate=gate,
+            verbosity=-1 if quiet else verbose,
+        )
         reporter = _Reporter(mode, summary, bar, quiet)
-        results = _process(batch, failures, inputs, skipped, to_stdout, report_json, bar, reporter)
+        produced = _results(settings, inputs, jobs, dask, to_stdout)
+        results = _process(produced, inputs, skipped, report_json, bar, reporter)
         _write_people_reports(results, report_md, report_html)
     finally:
         for item in inputs:
@@ -228,23 +243,23 @@ class _Reporter:
             result.changes = []  # printed: do not hold every file's segments until the end
 
 
-def _batch(
-    mode: RunMode,
-    inputs: list[InputFile],
-    config: Config,
-    only: frozenset[str] | None,
-    outdir: Path | None,
-    in_place: bool,
-    show_phi: bool,
-    gate: OutputGate | None = None,
-) -> tuple[Batch, dict[int, Cart837Error]]:
-    """Pass 1 (the episode index) and the batch that runs pass 2."""
-    index, failures = build_index(inputs, config)
-    batch = Batch(
-        config, Engine(config, only), index, mode, outdir, in_place, show_phi, keep_changes=mode is RunMode.DIFF,
-        gate=gate,
+def _results(
+    settings: RunSettings, inputs: list[InputFile], jobs: int, dask: str | None, to_stdout: bool
+) -> Iterator[FileResult]:
+    """Pass 1 (the episode index), then pass 2: each input's result, in input order."""
+    if dask:
+        from cart837.distributed import run_on_dask  # dask is imported only when asked for
+
+        try:
+            yield from run_on_dask(dask, settings, inputs)
+        except Cart837Error as error:
+            _error(error.message)
+            sys.exit(2)
+        return
+    index, failures = parallel.build_index(inputs, settings.config, jobs)
+    yield from parallel.process_files(
+        settings, index, failures, inputs, jobs, sys.stdout.buffer if to_stdout else None
     )
-    return batch, failures
 
 
 def _progress(items: list[InputFile], bar: bool) -> AbstractContextManager[Iterable[InputFile]]:
@@ -258,11 +273,9 @@ def _progress(items: list[InputFile], bar: bool) -> AbstractContextManager[Itera
 
 
 def _process(
-    batch: Batch,
-    failures: dict[int, Cart837Error],
+    produced: Iterator[FileResult],
     inputs: list[InputFile],
     skipped: list[str],
-    to_stdout: bool,
     report_json: str | None,
     bar: bool,
     on_result: Callable[[FileResult], None],
@@ -277,11 +290,7 @@ def _process(
             if writer:
                 writer.add(results[-1])
         with _progress(inputs, bar) as items:
-            for number, item in enumerate(items):
-                if number in failures:
-                    result = FileResult(item.display, FileStatus.FAILED, error=failures[number].one_line())
-                else:
-                    result = batch.process(number, item, sys.stdout.buffer if to_stdout else None)
+            for _item, result in zip(items, produced, strict=True):
                 results.append(result)
                 on_result(result)
                 if writer:

@@ -6,7 +6,7 @@ Unknown keys and bad values are errors that name them (DESIGN.md, Configuration)
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
@@ -72,6 +72,26 @@ class Config:
     def code_table(self) -> CodeTable:
         """Return the code tables with this configuration's overrides."""
         return build_table(self.codes, self.extra_product_codes)
+
+    def __reduce__(self) -> tuple[Callable[[dict[str, object]], Config], tuple[dict[str, object]]]:
+        """Pickle for worker processes and Dask: the read-only mapping views travel as dicts."""
+        return (_config_from_state, ({f.name: _thaw(getattr(self, f.name)) for f in fields(self)},))
+
+
+def _thaw(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {key: _thaw(item) for key, item in value.items()}
+    return value
+
+
+def _config_from_state(state: dict[str, object]) -> Config:
+    """Rebuild a pickled Config, its mappings read-only again as load_config makes them."""
+    payers = state["payers"]
+    assert isinstance(payers, dict)
+    state["payers"] = MappingProxyType({payer: MappingProxyType(table) for payer, table in payers.items()})
+    for name in ("rules", "codes"):
+        state[name] = MappingProxyType(state[name])  # type: ignore[arg-type]
+    return Config(**state)  # type: ignore[arg-type]
 
 
 _CHOICES = {

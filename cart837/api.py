@@ -1,0 +1,104 @@
+"""The library API (DESIGN.md, CLI contract): `fix_file` and `fix_many` return what the CLI reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cart837.batch import FileResult, FileStatus, InputFile, OutputGate, RunMode, expand_inputs
+from cart837.config import Config, RuleMode, load_config
+from cart837.parallel import RunSettings, build_index, process_files
+from cart837.rules import all_rules
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+PathLike = str | Path
+
+
+def fix_many(
+    paths: Iterable[PathLike],
+    config: Config | PathLike | None = None,
+    *,
+    outdir: PathLike | None = None,
+    in_place: bool = False,
+    mode: RunMode | str = RunMode.FIX,
+    rules: Iterable[str] | None = None,
+    show_phi: bool = False,
+    jobs: int = 1,
+    dask: str | Client | None = None,
+    gate: OutputGate | None = None,
+) -> list[FileResult]:
+    """Run files, directories or both as one batch; return the results in the CLI's order.
+
+    `config` is a Config, a configuration file, or None for the CLI's lookup (cart837.toml or
+    [tool.cart837] from the current directory up). With `outdir` fixed files are written
+    there (mirroring directories as `-o` does), with `in_place` over the inputs, otherwise
+    nowhere (`mode="check"` or a dry run). `jobs` runs files in a process pool; `dask` (a
+    scheduler address or a distributed.Client) runs them on a Dask cluster instead.
+    """
+    if outdir is not None and in_place:
+        raise ValueError("use either outdir or in_place, not both")
+    inputs, skipped = expand_inputs([str(p) for p in paths])
+    if any(item.is_stdin for item in inputs):
+        raise ValueError("'-' (standard input) is for the CLI; pass files")
+    settings = RunSettings(
+        _config(config), _only(rules), RunMode(mode), Path(outdir) if outdir is not None else None, in_place,
+        show_phi, keep_changes=RunMode(mode) is RunMode.DIFF, gate=gate,
+    )
+    results = [FileResult(path, FileStatus.SKIPPED) for path in skipped]
+    if dask is not None:
+        from cart837.distributed import run_on_dask
+
+        results.extend(run_on_dask(dask, settings, inputs))
+        return results
+    index, failures = build_index(inputs, settings.config, jobs)
+    results.extend(process_files(settings, index, failures, inputs, jobs))
+    return results
+
+
+def fix_file(
+    path: PathLike,
+    config: Config | PathLike | None = None,
+    *,
+    output: PathLike | None = None,
+    in_place: bool = False,
+    rules: Iterable[str] | None = None,
+    show_phi: bool = False,
+) -> FileResult:
+    """Fix one file as a batch of one; write the fixed file to `output` (or over `path` with `in_place`).
+
+    Without `output` or `in_place` nothing is written: the result says what would change.
+    """
+    if output is not None and in_place:
+        raise ValueError("use either output or in_place, not both")
+    source = Path(path)
+    item = InputFile(source, str(path), Path(Path(output).name if output is not None else source.name))
+    settings = RunSettings(
+        _config(config), _only(rules), RunMode.FIX, Path(output).parent if output is not None else None, in_place,
+        show_phi,
+    )
+    index, failures = build_index([item], settings.config)
+    return next(iter(process_files(settings, index, failures, [item])))
+
+
+def known_rules() -> dict[str, frozenset[RuleMode]]:
+    """Return rule id -> the modes it allows, for configuration checks."""
+    return {rule.id: rule.modes for rule in all_rules()}
+
+
+def _config(config: Config | PathLike | None) -> Config:
+    if isinstance(config, Config):
+        return config
+    return load_config(Path(config) if config is not None else None, known_rules())
+
+
+def _only(rules: Iterable[str] | None) -> frozenset[str] | None:
+    if rules is None:
+        return None
+    wanted = frozenset(rules)
+    unknown = wanted - set(known_rules())
+    if unknown:
+        raise ValueError(f"unknown rule id(s): {', '.join(sorted(unknown))}")
+    return wanted

@@ -1,0 +1,130 @@
+"""Run the per-file work on a Dask cluster: `cart837 fix --dask ADDRESS`, `fix_many(..., dask=...)`.
+
+No scheduler of our own: Dask places the tasks. Pass 1 is one task per file (each returns its
+file's compact episode index; they are merged here in input order); the merged index is
+broadcast to every worker once; pass 2 is one task per file running the same Batch.process as
+a local run, and the results come back in input order. Workers need cart837 (and its
+configuration's code tables) installed, and must see the input and output paths under the
+same names: a shared filesystem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from cart837 import logs
+from cart837.batch import Batch, FileResult, FileStatus, InputFile, index_file
+from cart837.episodes import EpisodeIndex
+from cart837.errors import Cart837Error
+from cart837.parallel import RunSettings
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+log = structlog.get_logger()
+
+
+def _connect(cluster: str | Client) -> tuple[Any, bool]:
+    """Return a client for a scheduler address (ours to close) or the client given (not ours).
+
+    Typed Any inside this module: distributed's own annotations are partial.
+    """
+    import distributed
+
+    if isinstance(cluster, distributed.Client):
+        return cluster, False
+    make: Any = distributed.Client
+    try:
+        return make(cluster), True
+    except (OSError, TimeoutError) as error:
+        raise Cart837Error(f"cannot reach the Dask scheduler at {cluster}: {error}") from None
+
+
+def run_on_dask(cluster: str | Client, settings: RunSettings, inputs: Sequence[InputFile]) -> Iterator[FileResult]:
+    """Run both passes on the cluster; yield each input's result in input order."""
+    client, ours = _connect(cluster)
+    try:
+        items = [_absolute(item) for item in inputs]
+        if settings.outdir is not None:
+            settings = replace(settings, outdir=settings.outdir.resolve())
+        index, failures = _index_on(client, settings, items)
+        yield from _fix_on(client, settings, items, index, failures)
+    finally:
+        if ours:
+            client.close()
+
+
+def _absolute(item: InputFile) -> InputFile:
+    if item.is_stdin:
+        raise Cart837Error("a Dask cluster cannot read standard input; give files on a shared path")
+    return replace(item, path=item.path.resolve())
+
+
+def _index_on(
+    client: Any, settings: RunSettings, items: list[InputFile]
+) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
+    """Pass 1: one task per file; merge the per-file indexes in input order."""
+    config = client.scatter(settings.config, broadcast=True)
+    futures = client.map(index_file, range(len(items)), items, config=config, pure=False)
+    index = EpisodeIndex()
+    failures: dict[int, Cart837Error] = {}
+    for number, future in enumerate(futures):
+        part = future.result()
+        if isinstance(part, Cart837Error):
+            failures[number] = part
+        else:
+            index.merge(part)
+        future.release()
+    log.info("episode_index_built", cluster=True, **index.stats())
+    return index, failures
+
+
+def _fix_on(
+    client: Any,
+    settings: RunSettings,
+    items: list[InputFile],
+    index: EpisodeIndex,
+    failures: dict[int, Cart837Error],
+) -> Iterator[FileResult]:
+    """Pass 2: the index and settings go to every worker once; one task per file."""
+    shared_index = client.scatter(index, broadcast=True)
+    shared_settings = client.scatter(settings, broadcast=True)
+    wanted = [number for number in range(len(items)) if number not in failures]
+    futures = dict(zip(wanted, client.map(
+        fix_task, wanted, [items[n] for n in wanted], settings=shared_settings, index=shared_index, pure=False,
+    ), strict=True))
+    for number, item in enumerate(items):
+        if number in failures:
+            yield FileResult(item.display, FileStatus.FAILED, error=failures[number].one_line())
+            continue
+        yield _result(item, futures.pop(number))
+
+
+def _result(item: InputFile, future: Any) -> FileResult:
+    try:
+        result: FileResult = future.result()
+    except Exception as error:  # noqa: BLE001 - a lost worker fails its file alone
+        log.error("dask_task_failed", file=item.display, error=type(error).__name__)
+        result = FileResult(item.display, FileStatus.FAILED, internal_error=True)
+        result.error = f"{item.display}: internal error on the Dask cluster ({type(error).__name__})"
+    future.release()
+    return result
+
+
+_BATCHES: dict[tuple[int, int], tuple[RunSettings, EpisodeIndex, Batch]] = {}
+
+
+def fix_task(number: int, item: InputFile, settings: RunSettings, index: EpisodeIndex) -> FileResult:
+    """Fix one file on a worker (the Batch is built once per run and worker)."""
+    key = (id(settings), id(index))
+    cached = _BATCHES.get(key)
+    if cached is None:
+        if settings.verbosity is not None:
+            logs.configure(settings.verbosity)
+        _BATCHES.clear()  # one run at a time per worker keeps memory flat
+        cached = _BATCHES[key] = (settings, index, settings.batch(index))
+    return cached[2].process(number, item)

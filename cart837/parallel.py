@@ -1,0 +1,158 @@
+"""Run both passes over many files in a process pool (`--jobs N`); results come in input order.
+
+Pass 1 indexes each file in a worker and the parent merges the per-file indexes in input
+order (a worker returns only its file's compact index, a few bytes per CAR-T line). Pass 2
+gives every worker the merged index once, through the pool's initializer, and each worker
+fixes whole files with the same Batch.process the sequential run uses.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import repeat
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import BinaryIO
+
+import structlog
+
+from cart837 import logs
+from cart837.batch import (
+    Batch,
+    FileResult,
+    FileStatus,
+    InputFile,
+    OutputGate,
+    RunMode,
+    index_file,
+)
+from cart837.config import Config
+from cart837.episodes import EpisodeIndex
+from cart837.errors import Cart837Error
+from cart837.rules.engine import Engine
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything a worker needs to rebuild the run's Batch (it pickles)."""
+
+    config: Config
+    only: frozenset[str] | None = None
+    mode: RunMode = RunMode.FIX
+    outdir: Path | None = None
+    in_place: bool = False
+    show_phi: bool = False
+    keep_changes: bool = False
+    gate: OutputGate | None = None
+    verbosity: int | None = None  # configure logging in workers as in the parent; None leaves it alone
+
+    def batch(self, index: EpisodeIndex) -> Batch:
+        """Return the Batch these settings describe, over `index`."""
+        return Batch(
+            config=self.config, engine=Engine(self.config, self.only), index=index, mode=self.mode,
+            outdir=self.outdir, in_place=self.in_place, show_phi=self.show_phi, keep_changes=self.keep_changes,
+            gate=self.gate,
+        )
+
+
+def build_index(
+    inputs: Sequence[InputFile], config: Config, jobs: int = 1
+) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
+    """Pass 1 over every input, `jobs` files at a time; merge the indexes in input order."""
+    index = EpisodeIndex()
+    failures: dict[int, Cart837Error] = {}
+    if jobs <= 1 or len(inputs) <= 1:
+        parts: Iterator[EpisodeIndex | Cart837Error] = map(index_file, range(len(inputs)), inputs, repeat(config))
+        _merge(index, failures, parts)
+    else:
+        with ProcessPoolExecutor(min(jobs, len(inputs)), mp_context=_context()) as pool:
+            _merge(index, failures, pool.map(index_file, range(len(inputs)), inputs, repeat(config)))
+    log.info("episode_index_built", **index.stats())
+    return index, failures
+
+
+def _merge(
+    index: EpisodeIndex, failures: dict[int, Cart837Error], parts: Iterator[EpisodeIndex | Cart837Error]
+) -> None:
+    for number, part in enumerate(parts):
+        if isinstance(part, Cart837Error):
+            failures[number] = part
+        else:
+            index.merge(part)
+
+
+def process_files(
+    settings: RunSettings,
+    index: EpisodeIndex,
+    failures: dict[int, Cart837Error],
+    inputs: Sequence[InputFile],
+    jobs: int = 1,
+    stdout: BinaryIO | None = None,
+) -> Iterator[FileResult]:
+    """Pass 2: yield each input's result in input order, `jobs` files at a time."""
+    if jobs <= 1 or len(inputs) - len(failures) <= 1 or stdout is not None:
+        batch = settings.batch(index)
+        for number, item in enumerate(inputs):
+            yield _failed(item, failures[number]) if number in failures else batch.process(number, item, stdout)
+        return
+    pool = ProcessPoolExecutor(
+        min(jobs, len(inputs)), mp_context=_context(), initializer=_start_worker, initargs=(settings, index)
+    )
+    try:
+        futures = {
+            number: pool.submit(_process_in_worker, number, item)
+            for number, item in enumerate(inputs)
+            if number not in failures
+        }
+        for number, item in enumerate(inputs):
+            yield _failed(item, failures[number]) if number in failures else _result(item, futures[number])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> BaseContext:
+    """Return how worker processes start.
+
+    fork when this process runs one thread (the CLI): workers start at once and share the
+    index's pages. Otherwise forkserver, as forking a threaded process can deadlock.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _failed(item: InputFile, error: Cart837Error) -> FileResult:
+    return FileResult(item.display, FileStatus.FAILED, error=error.one_line())
+
+
+def _result(item: InputFile, future: Future[FileResult]) -> FileResult:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        log.error("worker_died", file=item.display)
+        result = FileResult(item.display, FileStatus.FAILED, internal_error=True)
+        result.error = f"{item.display}: internal error: its worker process died (out of memory?)"
+        return result
+
+
+_WORKER: list[Batch] = []  # this worker process's Batch, set once by _start_worker
+
+
+def _start_worker(settings: RunSettings, index: EpisodeIndex) -> None:
+    """Set up one worker process: logging as in the parent, and the run's Batch."""
+    if settings.verbosity is not None:
+        logs.configure(settings.verbosity)
+    _WORKER[:] = [settings.batch(index)]
+
+
+def _process_in_worker(number: int, item: InputFile) -> FileResult:
+    """Fix one file in a worker (never to stdout: that is the parent's)."""
+    return _WORKER[0].process(number, item)
