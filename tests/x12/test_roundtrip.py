@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from cart837.batch import interest_for
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import Interest
+from cart837.cli import main
 from cart837.config import Config
+from cart837.rules import all_rules
 from tests.support import EVERYTHING, PUBLIC, REFUSED, WELL_FORMED, Wanted, generate, public_files, stream_join
 
 CHUNKS = (64, 100, 257, 1000, 4096, None)
@@ -69,8 +73,6 @@ def test_generated_round_trip(mode: dict[str, object], chunk: int | None) -> Non
 
 def _claim_blocks(path: Path) -> list[bytes]:
     """Cut the claim blocks out of a generated file independently (CLM up to the next HL/CLM/SE)."""
-    import json
-
     truth = json.loads(path.with_name(path.name + ".truth.json").read_text())
     data = path.read_bytes()
     delims = truth["meta"]["delims"].encode("latin-1")
@@ -89,3 +91,30 @@ def _claim_blocks(path: Path) -> list[bytes]:
         if current is not None:
             current.append(segment)
     return blocks
+
+
+def test_cli_fix_writes_every_file_back_unchanged(tmp_path: Path) -> None:
+    """`cart837 fix` (every rule in flag mode, so nothing may change) copies every byte of every mode."""
+    source = tmp_path / "in"
+    (source / "gen").mkdir(parents=True)
+    for number, mode in enumerate(GEN_MODES):
+        generated = generate(claims=14, seed=11, cart_share=0.5, **mode)  # type: ignore[arg-type]
+        (source / "gen" / f"mode{number}.837").write_bytes(generated.read_bytes())
+    for rel in WELL_FORMED:
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        (source / rel).write_bytes((PUBLIC / rel).read_bytes())
+    config = tmp_path / "flag.toml"
+    config.write_text("[rules]\n" + "".join(f'"{rule.id}" = "flag"\n' for rule in all_rules()))
+    out = tmp_path / "out"
+    report = tmp_path / "report.json"
+    args = ["fix", str(source), "-o", str(out), "--config", str(config), "--report", str(report), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr) == (0, "")
+    totals = json.loads(report.read_text())["totals"]
+    assert (totals["changed"], totals["fixed"]) == (0, 0)
+    assert totals["flags"] > 0  # the CAR-T claims were built and looked at, not only copied
+    inputs = sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == inputs
+    assert len(inputs) == len(GEN_MODES) + len(WELL_FORMED)
+    for rel in inputs:
+        assert (out / rel).read_bytes() == (source / rel).read_bytes(), rel
