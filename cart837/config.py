@@ -99,43 +99,42 @@ _CHOICES = {
     "bundled_admin_action": ("flag", "noncovered"),
     "x_modifier": ("XE", "XS", "XP", "XU"),  # [MOD-X]; CART-012 never puts 59 and an X modifier together
 }
-_SCALARS = {f.name: f for f in fields(Config)} .keys() - {"rules", "codes", "payers", "source"}
+_SCALARS = {f.name for f in fields(Config)} - {"rules", "codes", "payers", "source"}
 
 
-def _check_value(key: str, value: object, where: str) -> object:
+def _check_value(key: str, value: object, where: str, at: Location) -> object:
     default = getattr(Config(), key)
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}{key} must be a list of strings, not {value!r}", Location(_FILE[0]))
+            raise ConfigError(f"{where}{key} must be a list of strings, not {value!r}", at)
         return tuple(value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}{key} must be true or false, not {value!r}", Location(_FILE[0]))
+            raise ConfigError(f"{where}{key} must be true or false, not {value!r}", at)
         return value
     if not isinstance(value, str):
-        raise ConfigError(f"{where}{key} must be a string, not {value!r}", Location(_FILE[0]))
+        raise ConfigError(f"{where}{key} must be a string, not {value!r}", at)
     if key in _CHOICES and value not in _CHOICES[key]:
-        raise ConfigError(f"{where}{key} = {value!r}: use one of {', '.join(_CHOICES[key])}", Location(_FILE[0]))
+        raise ConfigError(f"{where}{key} = {value!r}: use one of {', '.join(_CHOICES[key])}", at)
     return value
 
 
-_FILE = ["-"]
-
-
-def _rule_modes(raw: object, where: str, known: Mapping[str, frozenset[RuleMode]]) -> dict[str, RuleMode]:
+def _rule_modes(
+    raw: object, where: str, known: Mapping[str, frozenset[RuleMode]], at: Location
+) -> dict[str, RuleMode]:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}rules must be a table of rule id = mode", Location(_FILE[0]))
+        raise ConfigError(f"{where}rules must be a table of rule id = mode", at)
     modes: dict[str, RuleMode] = {}
     for rule_id, mode in raw.items():
         if rule_id not in known:
-            raise ConfigError(f"{where}rules: unknown rule {rule_id!r}", Location(_FILE[0]))
+            raise ConfigError(f"{where}rules: unknown rule {rule_id!r}", at)
         try:
             parsed = RuleMode(mode)
         except ValueError:
-            raise ConfigError(f"{where}rules.{rule_id} = {mode!r}: use fix, flag or off", Location(_FILE[0])) from None
+            raise ConfigError(f"{where}rules.{rule_id} = {mode!r}: use fix, flag or off", at) from None
         if parsed not in known[rule_id]:
             allowed = ", ".join(sorted(known[rule_id]))
-            raise ConfigError(f"{where}rules.{rule_id} = {mode!r}: this rule allows {allowed}", Location(_FILE[0]))
+            raise ConfigError(f"{where}rules.{rule_id} = {mode!r}: this rule allows {allowed}", at)
         modes[rule_id] = parsed
     return modes
 
@@ -143,49 +142,51 @@ def _rule_modes(raw: object, where: str, known: Mapping[str, frozenset[RuleMode]
 def from_mapping(
     raw: Mapping[str, object], known_rules: Mapping[str, frozenset[RuleMode]], source: str = "-"
 ) -> Config:
-    """Validate a parsed TOML table into a Config."""
-    _FILE[0] = source
+    """Validate a parsed TOML table into a Config; errors name `source`."""
+    at = Location(source)
     values: dict[str, object] = {"source": source}
     for key, value in raw.items():
         if key == "rules":
-            values["rules"] = MappingProxyType(_rule_modes(value, "", known_rules))
+            values["rules"] = MappingProxyType(_rule_modes(value, "", known_rules, at))
         elif key == "codes":
-            values["codes"] = MappingProxyType(_codes(value))
+            values["codes"] = MappingProxyType(_codes(value, at))
         elif key == "payers":
-            values["payers"] = MappingProxyType(_payers(value, known_rules))
+            values["payers"] = MappingProxyType(_payers(value, known_rules, at))
         elif key in _SCALARS:
-            values[key] = _check_value(key, value, "")
+            values[key] = _check_value(key, value, "", at)
         else:
-            raise ConfigError(f"unknown configuration key {key!r}", Location(source))
+            raise ConfigError(f"unknown configuration key {key!r}", at)
     return Config(**values)  # type: ignore[arg-type]
 
 
-def _codes(raw: object) -> dict[str, Mapping[str, object]]:
+def _codes(raw: object, at: Location) -> dict[str, Mapping[str, object]]:
     if not isinstance(raw, dict):
-        raise ConfigError("codes must be a table of code tables", Location(_FILE[0]))
+        raise ConfigError("codes must be a table of code tables", at)
     try:
         build_table(raw)
     except ValueError as error:
-        raise ConfigError(f"codes: {error}", Location(_FILE[0])) from None
+        raise ConfigError(f"codes: {error}", at) from None
     return dict(raw)
 
 
-def _payers(raw: object, known: Mapping[str, frozenset[RuleMode]]) -> dict[str, Mapping[str, object]]:
+def _payers(
+    raw: object, known: Mapping[str, frozenset[RuleMode]], at: Location
+) -> dict[str, Mapping[str, object]]:
     if not isinstance(raw, dict):
-        raise ConfigError("payers must be a table of payer-id tables", Location(_FILE[0]))
+        raise ConfigError("payers must be a table of payer-id tables", at)
     out: dict[str, Mapping[str, object]] = {}
     for payer, table in raw.items():
         where = f"payers.{payer}."
         if not isinstance(table, dict):
-            raise ConfigError(f"{where[:-1]} must be a table", Location(_FILE[0]))
+            raise ConfigError(f"{where[:-1]} must be a table", at)
         checked: dict[str, object] = {}
         for key, value in table.items():
             if key == "rules":
-                checked["rules"] = _rule_modes(value, where, known)
+                checked["rules"] = _rule_modes(value, where, known, at)
             elif key in _SCALARS:
-                checked[key] = _check_value(key, value, where)
+                checked[key] = _check_value(key, value, where, at)
             else:
-                raise ConfigError(f"unknown configuration key {where}{key}", Location(_FILE[0]))
+                raise ConfigError(f"unknown configuration key {where}{key}", at)
         out[str(payer)] = MappingProxyType(checked)
     return out
 
