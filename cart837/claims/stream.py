@@ -402,10 +402,17 @@ class FileStream:
                 if start is not None:
                     wanted.add(start)
         if patterns.subscriber is not None:
+            # A subscriber's claims may run on past the previous cut: its 2000B block is carried over.
+            carried = self.carried_context[0]
+            if carried is not None and self._member_of_interest(patterns.subscriber.search(carried)):
+                wanted.update(self._claims_of_subscriber(lo, hi, patterns, term))
             for sub in patterns.subscriber.finditer(self.buf, lo, hi):
-                if sub.group(1).decode("latin-1") in self.interest.member_ids:
+                if self._member_of_interest(sub):
                     wanted.update(self._claims_of_subscriber(sub.end(), hi, patterns, term))
         return wanted
+
+    def _member_of_interest(self, nm1: re.Match[bytes] | None) -> bool:
+        return nm1 is not None and nm1.group(1).decode("latin-1") in self.interest.member_ids
 
     def _claims_of_subscriber(self, index: int, hi: int, patterns: _Patterns, term: bytes) -> list[int]:
         """Return the CLM starts from `index` to the next subscriber (HL 20/22) or envelope."""
