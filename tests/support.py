@@ -230,6 +230,7 @@ class ClaimSpec:
     filing: str = "MB"
     payer: str = "PAYER01"
     clm02: str | None = None  # written as is; default: the sum of SV203 with two decimals
+    same_patient: bool = False  # another claim in the previous claim's 2000B/2000C loop (no new HL)
 
     @property
     def total(self) -> str:
@@ -274,6 +275,9 @@ def transaction(control: str, claims: Iterable[ClaimSpec]) -> list[list[str | Se
     ]
     hl = 1
     for claim in claims:
+        if claim.same_patient and hl > 1:
+            body += claim_segments(claim)
+            continue
         hl += 1
         subscriber_hl = hl
         body += [
