@@ -29,9 +29,9 @@ BOM = b"\xef\xbb\xbf"
 CANDIDATES = "*|^>!:~+`{}#%;=?\\\x1c\x1d\x1e\x1f"
 SUFFIXES = ("", "\n", "\r\n", "\r", "  ", "\r\n  ", "\n\t", "\n    ", "\r\n\r\n")
 POOL = [
-    replace(base, id=f"C{n}{base.id}", member=f"M{n:03d}")
-    for n, base in enumerate([CART_CLAIM, PLAIN_CLAIM, DEPENDENT_CLAIM] * 2)
-]
+    replace(base, id=f"C{n}{base.id}", member=f"M{n:03d}", same_patient=n >= 6)
+    for n, base in enumerate([CART_CLAIM, PLAIN_CLAIM, DEPENDENT_CLAIM] * 3)
+]  # the last three join the loop of the claim before them (several claims in one 2000B/2000C)
 
 
 @st.composite
@@ -48,25 +48,33 @@ def styles(draw: st.DrawFn) -> Style:
 
 
 @st.composite
-def files(draw: st.DrawFn) -> tuple[bytes, list[str]]:
-    """Draw a file of 1-3 interchanges, each with its own style; return it and its claim ids in order."""
+def files(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str]]]:
+    """Draw a file of 1-3 interchanges, each with its own style; return it and (claim id, member) in order."""
     parts: list[bytes] = [BOM] if draw(st.booleans()) else []
     parts.append(draw(st.sampled_from(["", "\r\n", "\n  "])).encode())
-    ids: list[str] = []
+    claims: list[tuple[str, str]] = []
     for control in range(1, draw(st.integers(1, 3)) + 1):
         style = draw(styles())
         transactions = draw(
-            st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=3), min_size=1, max_size=2)
+            st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=4), min_size=1, max_size=2)
         )
         parts.append(interchange(style, control, transactions))
-        ids.extend(claim.id for claims in transactions for claim in claims)
-    return b"".join(parts), ids
+        for specs in transactions:
+            member = ""
+            for spec in specs:
+                member = member if spec.same_patient and member else spec.member  # as the builder nests them
+                claims.append((spec.id, member))
+    return b"".join(parts), claims
 
 
-@given(files(), st.integers(1, 4096))
-def test_tokenize_write_is_identity(sample: tuple[bytes, list[str]], chunk: int) -> None:
-    data, ids = sample
+@given(files(), st.integers(1, 4096), st.sampled_from([f"M{n:03d}" for n in range(6)]))
+def test_tokenize_write_is_identity(sample: tuple[bytes, list[tuple[str, str]]], chunk: int, member: str) -> None:
+    data, claims = sample
+    ids = [claim for claim, _ in claims]
     assert stream_join(data, Interest(), chunk).data == data
+    of_member = stream_join(data, Interest(member_ids=frozenset({member})), chunk)
+    assert of_member.data == data
+    assert [read_claim(block, "t").id for block in of_member.claims] == [c for c, m in claims if m == member]
     joined = stream_join(data, EVERYTHING, chunk)
     assert joined.data == data
     assert [read_claim(block, "t").id for block in joined.claims] == ids
