@@ -28,6 +28,7 @@ from cart837.episodes import EpisodeIndex, is_cart_relevant
 from cart837.errors import Cart837Error, InvariantError, Location
 from cart837.rules.base import Finding
 from cart837.rules.engine import Engine
+from cart837.spill import SpillList
 from cart837.x12.delimiters import BOM, WHITESPACE
 from cart837.x12.segment import split_segments
 
@@ -84,7 +85,7 @@ class FileResult:
     sha256_out: str | None = None
     claims: int = 0
     claims_changed: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: SpillList[Finding] = field(default_factory=SpillList)  # on disk beyond the first few thousand
     patients: dict[str, dict[str, str]] = field(default_factory=dict)
     changes: list[ClaimChange] = field(default_factory=list)
     output: str | None = None
@@ -327,7 +328,7 @@ class Batch:
 def _fail(result: FileResult, message: str) -> None:
     result.status = FileStatus.FAILED
     result.error = message
-    result.findings = []
+    result.findings = SpillList()
     result.changes = []
     result.claims_changed = 0
     result.sha256_out = None

@@ -155,4 +155,6 @@ def _start_worker(settings: RunSettings, index: EpisodeIndex) -> None:
 
 def _process_in_worker(number: int, item: InputFile) -> FileResult:
     """Fix one file in a worker (never to stdout: that is the parent's)."""
-    return _WORKER[0].process(number, item)
+    result = _WORKER[0].process(number, item)
+    result.findings.by_reference()  # a big file's spilled findings travel as a file, not in memory
+    return result

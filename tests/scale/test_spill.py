@@ -1,0 +1,48 @@
+"""SpillList: findings beyond the first few thousand live on disk, and come back in order."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from cart837 import spill
+from cart837.spill import SpillList
+
+
+@pytest.fixture(autouse=True)
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spill, "IN_MEMORY", 5)
+    monkeypatch.setattr(spill, "BATCH", 3)
+
+
+def test_items_past_the_head_go_to_disk_and_come_back_in_order() -> None:
+    items = SpillList(range(4))
+    items.extend(range(4, 23))
+    items.append(23)
+    assert len(items) == 24 and items
+    assert items._file is not None and len(items._head) == 5
+    assert list(items) == list(range(24))
+    assert list(items) == list(range(24))  # iterating twice reads the same
+    assert items[3] == 3 and items[20] == 20 and items[-1] == 23 and items[2:4] == [2, 3]
+    assert items == list(range(24)) and items != list(range(23))
+    items.append(24)
+    assert list(items)[-2:] == [23, 24]
+
+
+def test_pickles_inline_or_by_reference() -> None:
+    items = SpillList(f"finding {n}" for n in range(40))
+    assert list(pickle.loads(pickle.dumps(items))) == list(items)
+    items.by_reference()
+    data = pickle.dumps(items)
+    assert len(data) < 400  # the head and a file name, not the 35 spilled items
+    adopted = pickle.loads(data)
+    assert list(adopted) == list(items) and len(adopted) == 40
+
+
+def test_empty_and_small_lists_stay_in_memory() -> None:
+    assert not SpillList() and list(SpillList()) == []
+    few = SpillList("abc")
+    assert few._file is None and list(few) == ["a", "b", "c"]
+    few.by_reference()
+    assert list(pickle.loads(pickle.dumps(few))) == ["a", "b", "c"]
