@@ -13,6 +13,7 @@ from cart837.claims.model import Claim, Patient, Procedure, ServiceLine, patient
 from cart837.claims.stream import ClaimBytes
 from cart837.errors import ClaimStructureError, Location
 from cart837.x12.delimiters import Delimiters
+from cart837.x12.envelope import is_count
 from cart837.x12.segment import Segment, components, split_segments
 
 
@@ -86,7 +87,7 @@ def _optional_amount(text: str, name: str, location: Location) -> Decimal | None
 
 def parse_date(text: str) -> date | None:
     """Parse CCYYMMDD; None when it is not a real date."""
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not is_count(text):
         return None
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -154,8 +155,10 @@ def _line(
     location: Location,
 ) -> ServiceLine:
     lx = group[0]
-    if lx.tag != "LX" or not lx.element(f.LX_NUMBER).isdigit():
-        raise ClaimStructureError(f"service line starts with {lx.tag}, not a numbered LX", location)
+    if lx.tag != "LX":
+        raise ClaimStructureError(f"service line starts with {lx.tag}, not LX", location)
+    if not is_count(lx.element(f.LX_NUMBER)):
+        raise ClaimStructureError(f"LX01 {lx.element(f.LX_NUMBER)!r} is not a line number", location)
     sv2_index = next((i for i, s in enumerate(group) if s.tag == "SV2"), None)
     if sv2_index is None:
         raise ClaimStructureError(f"service line LX {lx.element(f.LX_NUMBER)} has no SV2", location)

@@ -87,7 +87,7 @@ class EnvelopeChecker:
             raise X12SyntaxError("SE without an open transaction (missing ST)", loc)
         counted = ordinal - self.transaction_start + 1
         declared = elements[1].strip() if len(elements) > 1 else ""
-        if not declared.isdigit() or int(declared) != counted:
+        if not is_count(declared) or int(declared) != counted:
             raise X12SyntaxError(
                 f"SE01 is {declared or '(empty)'} but transaction {self.transaction} has {counted} segments",
                 loc,
@@ -105,7 +105,7 @@ class EnvelopeChecker:
         if self.group is None:
             raise X12SyntaxError("GE without an open group (missing GS)", loc)
         declared = elements[1].strip() if len(elements) > 1 else ""
-        if not declared.isdigit() or int(declared) != self.transactions_in_group:
+        if not is_count(declared) or int(declared) != self.transactions_in_group:
             raise X12SyntaxError(
                 f"GE01 is {declared or '(empty)'} but group {self.group} has "
                 f"{self.transactions_in_group} transactions",
@@ -124,7 +124,7 @@ class EnvelopeChecker:
         if self.interchange is None:
             raise X12SyntaxError("IEA without an open interchange", loc)
         declared = elements[1].strip() if len(elements) > 1 else ""
-        if not declared.isdigit() or int(declared) != self.groups_in_interchange:
+        if not is_count(declared) or int(declared) != self.groups_in_interchange:
             raise X12SyntaxError(
                 f"IEA01 is {declared or '(empty)'} but interchange {self.interchange} has "
                 f"{self.groups_in_interchange} groups",
@@ -146,9 +146,14 @@ class EnvelopeChecker:
             raise X12SyntaxError(f"input ends inside interchange {self.interchange} (missing IEA)", loc)
 
 
+def is_count(text: str) -> bool:
+    """Return whether `text` is a plain decimal number (ASCII digits: str.isdigit() also takes "²")."""
+    return text.isascii() and text.isdigit()
+
+
 def _control(value: str) -> str:
     """Compare control numbers by value: ISA13 `000000905` and IEA02 `905` are the same."""
-    return (value.lstrip("0") or "0") if value.isdigit() else value
+    return (value.lstrip("0") or "0") if is_count(value) else value
 
 
 def describe_version(label: str) -> str:
@@ -172,6 +177,6 @@ def recount_se(raw: bytes, delimiters: Delimiters, delta: int) -> bytes:
         return raw
     se = next(split_segments(raw, delimiters))
     count = se.element(1).strip()
-    if not count.isdigit():
+    if not is_count(count):
         raise X12SyntaxError(f"SE01 {count!r} is not a segment count")
     return se.with_element(1, str(int(count) + delta), delimiters).raw

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from cart837.cli import main
 from cart837.errors import Cart837Error
 from tests.support import CART_CLAIM, DEPENDENT_CLAIM, PLAIN_CLAIM, PUBLIC, WELL_FORMED, Style, interchange, stream_join
 
@@ -86,3 +89,24 @@ def test_one_byte_reads(rel: str) -> None:
     """Regression: a first read shorter than the BOM + "ISA" was refused as "no ISA"."""
     data = (PUBLIC / rel).read_bytes()
     assert stream_join(data, chunk_size=1).data == data
+
+
+@pytest.mark.parametrize(("tag", "before", "after"), [("SE", b"SE*37*", b"SE*\xb2*"), ("GE", b"GE*1*", b"GE*\xb9*")])
+def test_counts_in_other_digits_are_refused_not_a_crash(tag: str, before: bytes, after: bytes) -> None:
+    """Latin-1 "²"/"¹" pass str.isdigit() but not int(): a refusal, never an internal error."""
+    data = interchange(Style(), 1, [[CART_CLAIM]])
+    assert before in data
+    error = _refusal(data.replace(before, after), None)
+    assert error.location.segment_id == tag
+    assert f"{tag}01 is " in error.message
+
+
+def test_line_number_in_other_digits_is_a_claim_error(tmp_path: Path) -> None:
+    data = interchange(Style(), 1, [[CART_CLAIM]]).replace(b"LX*1~", b"LX*\xb9~")
+    (tmp_path / "in.837").write_bytes(data)
+    result = CliRunner().invoke(main, ["fix", str(tmp_path / "in.837"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"cart837: error: {tmp_path / 'in.837'}: byte 571, segment 20 (CLM): LX01 '\xb9' is not a line number"
+    )
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
