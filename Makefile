@@ -29,7 +29,7 @@ pytest: install
 test: lint pytest
 
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/x12/test_fuzz.py
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/x12/test_fuzz.py tests/claims/test_summary.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
