@@ -93,42 +93,63 @@ class IntTable:
 
 
 class MemberIds:
-    """The member ids (2010BA NM109) of CAR-T patients, as 64-bit hashes.
+    """The member ids (2010BA NM109) of CAR-T patients: a set while small, then 64-bit hashes.
 
-    Pass 2 builds every claim of a listed subscriber; a hash collision could only make it
-    build one claim more (a claim with no CAR-T line is never changed, and without episode
-    lines of its own patient no rule has anything to say about it), never one less.
+    Pass 2 looks up every subscriber of every file here, so a small set (a clearinghouse's
+    mix) stays a plain set of strings, the quickest look-up. Past SMALL ids they become
+    hashes in an IntTable; a hash collision could only make pass 2 build one claim more (a
+    claim with no CAR-T line is never changed, and without episode lines of its own patient
+    no rule has anything to say about it), never one less.
     """
 
-    __slots__ = ("_table",)
+    SMALL = 50_000
+    __slots__ = ("_set", "_table")
 
     def __init__(self) -> None:
+        self._set: set[str] | None = set()
         self._table = IntTable()
 
     def add(self, member_id: str) -> None:
         """Add one member id."""
-        self._table.put(hash64(member_id), 1)
+        if self._set is None:
+            self._table.put(hash64(member_id), 1)
+            return
+        self._set.add(member_id)
+        if len(self._set) > self.SMALL:
+            for text in self._set:
+                self._table.put(hash64(text), 1)
+            self._set = None
 
     def update(self, other: MemberIds) -> None:
         """Add every member id of `other`."""
+        if other._set is not None:
+            for text in other._set:
+                self.add(text)
+            return
+        if self._set is not None:
+            for text in self._set:
+                self._table.put(hash64(text), 1)
+            self._set = None
         for key, _ in other._table.items():
             self._table.put(key, 1)
 
     def nbytes(self) -> int:
-        """Return the size of the table's arrays."""
+        """Return the size of the table's arrays (a small set counts as nothing here)."""
         return self._table.nbytes()
 
     def __contains__(self, member_id: object) -> bool:
+        if self._set is not None:
+            return member_id in self._set
         return isinstance(member_id, str) and hash64(member_id) in self._table
 
     def __len__(self) -> int:
-        return len(self._table)
+        return len(self._table) if self._set is None else len(self._set)
 
     def __bool__(self) -> bool:
-        return len(self._table) > 0
+        return len(self) > 0
 
-    def __getstate__(self) -> tuple[IntTable]:
-        return (self._table,)  # a tuple: an empty table is falsy, and a falsy state is not restored
+    def __getstate__(self) -> tuple[set[str] | None, IntTable]:
+        return (self._set, self._table)
 
-    def __setstate__(self, state: tuple[IntTable]) -> None:
-        (self._table,) = state
+    def __setstate__(self, state: tuple[set[str] | None, IntTable]) -> None:
+        self._set, self._table = state

@@ -165,3 +165,17 @@ def test_odd_patient_keys_still_work() -> None:
     index.add_summary(summary, (0, 10), Config().code_table())
     assert "not-a-hash" in index.patients and list(index.patients) == ["not-a-hash"]
     assert [line.claim_id for line in index.view("not-a-hash", (1, 0)).lines_on(date(2025, 3, 4))] == ["C1"]
+
+
+def test_member_ids_turn_from_a_set_into_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MemberIds, "SMALL", 3)
+    small, big = MemberIds(), MemberIds()
+    small.add("A1")
+    for text in ("B1", "B2", "B3", "B4"):
+        big.add(text)
+    assert small._set == {"A1"} and big._set is None and len(big) == 4
+    merged = pickle.loads(pickle.dumps(small))
+    merged.update(big)
+    assert merged._set is None and len(merged) == 5
+    assert all(text in merged for text in ("A1", "B1", "B4")) and "B5" not in merged and 7 not in merged
+    assert "A1" in pickle.loads(pickle.dumps(merged))
