@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cart837.claims.edits import apply, set_revenue_code
+from cart837.claims.edits import apply, remove_line, set_charge, set_revenue_code
+from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
-from cart837.claims.stream import Interest
+from cart837.claims.stream import ClaimBytes, FileStream, Interest
+from cart837.claims.writer import write_events
 from cart837.errors import Cart837Error
 from cart837.x12.delimiters import read_isa
 from cart837.x12.segment import Segment, split_segments
 from tests.strategies import POOL, files, styles
-from tests.support import CART_CLAIM, EVERYTHING, PLAIN_CLAIM, ClaimSpec, Style, interchange, stream_join
+from tests.support import CART_CLAIM, EVERYTHING, PLAIN_CLAIM, ClaimSpec, Style, everything, interchange, stream_join
 
 
 @given(files(), st.integers(1, 4096), st.sampled_from([f"M{n:03d}" for n in range(6)]))
@@ -100,3 +104,28 @@ def test_wrong_se01_is_located_whatever_the_delimiters(styles_: list[Style], chu
         )
     else:
         raise AssertionError("a wrong SE01 was accepted")
+
+
+@given(files(), st.integers(16, 4096))
+def test_collapse_written_back_keeps_envelopes_and_totals(sample: tuple[bytes, list[tuple[str, str]]], chunk: int) -> None:  # noqa: E501
+    """Remove a line from every claim that has two (charge moved): SE01s recounted in every style."""
+    data, claims = sample
+
+    def collapse(block: ClaimBytes) -> Claim | None:
+        claim = read_claim(block, "t")
+        if len(claim.lines) < 2:
+            return None
+        keep, drop = claim.lines[-1], claim.lines[-2]
+        return apply(claim, [set_charge(keep.number, keep.charge + drop.charge), remove_line(drop.number)])
+
+    stream = FileStream(io.BytesIO(data), "t", everything(data), chunk_size=chunk)
+    out = b"".join(write_events(stream.events(), collapse))
+    before = [read_claim(b, "t") for b in stream_join(data).claims]
+    after = [read_claim(b, "t") for b in stream_join(out, chunk_size=chunk).claims]  # envelope checks pass
+    assert [c.id for c in after] == [claim for claim, _ in claims]
+    for claim, old in zip(after, before, strict=True):
+        assert claim.total == old.total == claim.line_charges()
+        assert len(claim.lines) == max(1, len(old.lines) - 1)
+        assert [int(s.element(1)) for s in claim.segments() if s.tag == "LX"] == list(range(1, len(claim.lines) + 1))
+        if len(old.lines) < 2:
+            assert claim.to_bytes() == old.to_bytes()
