@@ -112,22 +112,33 @@ def looks_like_x12(path: Path) -> bool:
 
 
 def expand_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
-    """Return the files to process and the directory entries skipped as not X12."""
+    """Return the files to process and the directory entries skipped as not X12.
+
+    A file reached twice (named twice, or named and inside a directory given) is processed once:
+    read twice, its claims would form episodes with themselves in the index.
+    """
     inputs: list[InputFile] = []
     skipped: list[str] = []
+    seen: set[Path] = set()
+
+    def add(item: InputFile) -> None:
+        if item.path.resolve() not in seen:
+            seen.add(item.path.resolve())
+            inputs.append(item)
+
     for given in paths:
-        if given == "-":
+        if given == "-":  # standard input given twice is a usage error (cli.py)
             inputs.append(InputFile(Path("-"), "-", Path("stdin.837"), is_stdin=True))
             continue
         path = Path(given)
         if path.is_dir():
             for found in sorted(p for p in path.rglob("*") if p.is_file()):
                 if looks_like_x12(found) and not is_temp_name(found):
-                    inputs.append(InputFile(found, str(found), found.relative_to(path)))
-                else:
+                    add(InputFile(found, str(found), found.relative_to(path)))
+                elif str(found) not in skipped:
                     skipped.append(str(found))
         else:
-            inputs.append(InputFile(path, given, Path(path.name)))
+            add(InputFile(path, given, Path(path.name)))
     return inputs, skipped
 
 
