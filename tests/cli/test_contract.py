@@ -258,3 +258,19 @@ def test_pyproject_without_a_cart837_table_is_not_a_config(tmp_path: Path, monke
     monkeypatch.chdir(tmp_path)
     assert run(["check", str(CLEAN)]).code == 0
     assert os.getcwd() == str(tmp_path)
+
+
+def test_a_file_reached_twice_is_processed_once(tmp_path: Path) -> None:
+    """Read twice, a file's claims would pair with themselves: spurious cross-claim flags (CART-002...)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    episode = folder / "episode.837"
+    shutil.copy(ROOT / "fixtures" / "scenarios" / "medicare-outpatient-episode" / "input.837", episode)
+    once, twice = tmp_path / "once.json", tmp_path / "twice.json"
+    assert run(["check", str(episode), "--report", str(once)]).code == 1
+    done = run(["check", str(episode), str(folder / ".." / "in" / "episode.837"), str(folder), "--report", str(twice)])
+    assert done.code == 1
+    assert done.summary.startswith("1 file: 1 would change, 0 unchanged;")
+    first, second = (json.loads(p.read_text())["files"] for p in (once, twice))
+    assert len(second) == 1 and second[0]["findings"] == first[0]["findings"]
+    assert [f["rule"] for f in first[0]["findings"] if not f["fixed"]] == ["CART-011"]
