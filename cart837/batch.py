@@ -19,8 +19,9 @@ import structlog
 
 from cart837.atomic import is_temp_name, replace_atomically, temp_beside
 from cart837.claims.model import Claim
-from cart837.claims.reader import read_claim, read_summary
+from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
+from cart837.claims.summary import read_summary
 from cart837.claims.writer import write_events
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
 from cart837.config import Config

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cart837.claims.model import Claim
-from cart837.claims.reader import ClaimSummary
+from cart837.claims.summary import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
 from cart837.inttable import IntTable, MemberIds
 

@@ -1,10 +1,14 @@
-"""Build Claim objects from a claim block's bytes and its 2000B/2000C context."""
+"""Build Claim objects from a claim block's bytes and its 2000B/2000C context.
+
+The hot path of pass 2 (every CAR-T claim, and every claim of a CAR-T patient): a block is
+split with one decode and one split (x12.segment.segment_list), element positions are read
+straight from the elements tuples, and the 2000B/2000C context is read as plain element
+lists, since a Claim keeps only the payer and patient values drawn from it.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -14,17 +18,19 @@ from cart837.claims.stream import ClaimBytes
 from cart837.errors import ClaimStructureError, Location
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.envelope import is_count
-from cart837.x12.segment import Segment, components, split_segments
+from cart837.x12.segment import Segment, segment_list
+
+Elements = Sequence[str]  # one segment's elements: a Segment's tuple or a plain list
+_BREAKS = " \t\r\n"
 
 
 def read_claim(block: ClaimBytes, file: str) -> Claim:
     """Parse one claim block into a Claim."""
     location = Location(file, block.offset, block.segment_index, "CLM")
-    segments = list(split_segments(block.data, block.delimiters))
-    sub = list(split_segments(block.subscriber, block.delimiters)) if block.subscriber else []
-    pat = list(split_segments(block.patient, block.delimiters)) if block.patient else []
-    return build_claim(
-        segments, sub, pat, block.delimiters, location, block.interchange, block.transaction
+    delimiters = block.delimiters
+    context = _context(element_lists(block.subscriber, delimiters), element_lists(block.patient, delimiters))
+    return _assemble(
+        segment_list(block.data, delimiters), context, delimiters, location, block.interchange, block.transaction
     )
 
 
@@ -38,19 +44,77 @@ def build_claim(
     transaction: str,
 ) -> Claim:
     """Assemble a Claim from its segments (CLM first) and context segments."""
-    if not segments or segments[0].tag != "CLM":
+    context = _context([s.elements for s in subscriber], [s.elements for s in patient])
+    return _assemble(segments, context, delimiters, location, interchange, transaction)
+
+
+def element_lists(data: bytes | None, delimiters: Delimiters) -> list[list[str]]:
+    """Split bytes into each segment's elements, as split_segments would (suffixes dropped)."""
+    if not data:
+        return []
+    term = delimiters.segment
+    if term.decode("latin-1") in _BREAKS:  # a line-break terminator is also whitespace after the one before
+        return [list(s.elements) for s in segment_list(data, delimiters)]
+    pieces = data.decode("latin-1").split(term.decode("latin-1"))
+    bodies = [pieces[0], *(piece.lstrip(_BREAKS) for piece in pieces[1:])]
+    if len(bodies) > 1 and not bodies[-1]:
+        bodies.pop()  # after the last terminator: nothing, or line breaks that belong to it
+    sep = delimiters.element.decode("latin-1")
+    return [body.split(sep) for body in bodies]
+
+
+def get(elements: Elements, index: int) -> str:
+    """Return element `index` of an element list, or "" when absent."""
+    return elements[index] if index < len(elements) else ""
+
+
+_Context = tuple[str, str, Patient]  # (SBR09 filing code, payer id, patient)
+
+
+def _context(subscriber: Sequence[Elements], dependent: Sequence[Elements]) -> _Context:
+    filing = next((get(s, f.SBR_FILING) for s in subscriber if s[0] == "SBR"), "")
+    return filing, nm1_value(subscriber, f.NM1_PAYER, f.NM1_ID), patient_of(subscriber, dependent)
+
+
+def nm1_value(segments: Sequence[Elements], entity: str, index: int) -> str:
+    """Return element `index` of the first NM1 of `entity` (NM101), or ""."""
+    for segment in segments:
+        if segment[0] == "NM1" and get(segment, f.NM1_ENTITY) == entity:
+            return get(segment, index)
+    return ""
+
+
+def patient_of(subscriber: Sequence[Elements], dependent: Sequence[Elements]) -> Patient:
+    """2010CA patient when a 2000C loop exists, else the 2010BA subscriber (DESIGN.md)."""
+    member_id = nm1_value(subscriber, f.NM1_SUBSCRIBER, f.NM1_ID)
+    who, entity = (dependent, f.NM1_PATIENT) if dependent else (subscriber, f.NM1_SUBSCRIBER)
+    last, first = nm1_value(who, entity, f.NM1_LAST), nm1_value(who, entity, f.NM1_FIRST)
+    birth = next((get(s, f.DMG_BIRTH_DATE) for s in who if s[0] == "DMG"), "")
+    key = patient_key(member_id, last, first, birth) if member_id and last else None
+    return Patient(key, member_id, last, first, birth)
+
+
+def _assemble(
+    segments: list[Segment],
+    context: _Context,
+    delimiters: Delimiters,
+    location: Location,
+    interchange: str,
+    transaction: str,
+) -> Claim:
+    if not segments or segments[0].elements[0] != "CLM":
         raise ClaimStructureError("claim block does not start with CLM", location)
-    first_lx = next((i for i, s in enumerate(segments) if s.tag == "LX"), len(segments))
+    first_lx = next((i for i, s in enumerate(segments) if s.elements[0] == "LX"), len(segments))
     header = tuple(segments[:first_lx])
-    clm = header[0]
-    statement = _statement_dates(header, location)
-    lines = tuple(_lines(segments[first_lx:], delimiters, statement, location))
-    facility = components(clm.element(f.CLM_FACILITY), delimiters)
+    clm = header[0].elements
+    statement = _statement_dates(header)
+    lines = tuple(_lines(segments, first_lx, delimiters, statement, location))
+    facility = get(clm, f.CLM_FACILITY).split(delimiters.component.decode("latin-1"))
     hi = _hi(header, delimiters)
     return Claim(
-        id=clm.element(f.CLM_ID),
-        total=_amount(clm.element(f.CLM_TOTAL), "CLM02", location),
-        facility_code=facility[f.FACILITY_CODE] if facility else "",
+        id=get(clm, f.CLM_ID),
+        total=_amount(get(clm, f.CLM_TOTAL), "CLM02", location),
+        facility_code=facility[f.FACILITY_CODE],
         frequency=facility[f.FACILITY_FREQUENCY] if len(facility) > f.FACILITY_FREQUENCY else "",
         statement_from=statement[0],
         statement_to=statement[1],
@@ -58,10 +122,10 @@ def build_claim(
         procedures_icd=tuple(code for q, code, _ in hi if q in f.HI_PROCEDURE),
         condition_codes=tuple(code for q, code, _ in hi if q == f.HI_CONDITION),
         value_codes=tuple((code, amount) for q, code, amount in hi if q == f.HI_VALUE),
-        notes=tuple(s.element(f.NTE_TEXT) for s in header if s.tag == "NTE"),
-        filing_code=_first(subscriber, "SBR", f.SBR_FILING),
-        payer_id=_nm1(subscriber, f.NM1_PAYER, f.NM1_ID),
-        patient=_patient(subscriber, patient),
+        notes=tuple(get(s.elements, f.NTE_TEXT) for s in header if s.elements[0] == "NTE"),
+        filing_code=context[0],
+        payer_id=context[1],
+        patient=context[2],
         header=header,
         lines=lines,
         delimiters=delimiters,
@@ -95,7 +159,7 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def _period(fmt: str, value: str) -> tuple[date | None, date | None, str | None]:
+def period(fmt: str, value: str) -> tuple[date | None, date | None, str | None]:
     """Read a DTP D8/RD8 value as (from, to, problem)."""
     if fmt == "D8":
         day = parse_date(value)
@@ -109,25 +173,28 @@ def _period(fmt: str, value: str) -> tuple[date | None, date | None, str | None]
     return None, None, f"date format {fmt!r} is neither D8 nor RD8"
 
 
-def _statement_dates(header: tuple[Segment, ...], location: Location) -> tuple[date | None, date | None]:
+def statement_dates(header: Sequence[Elements]) -> tuple[date | None, date | None]:
+    """Return the first DTP*434's (from, to), or (None, None)."""
     for segment in header:
-        if segment.tag == "DTP" and segment.element(f.DTP_QUALIFIER) == f.DTP_STATEMENT_DATES:
-            first, last, _ = _period(segment.element(f.DTP_FORMAT), segment.element(f.DTP_VALUE))
+        if segment[0] == "DTP" and get(segment, f.DTP_QUALIFIER) == f.DTP_STATEMENT_DATES:
+            first, last, _ = period(get(segment, f.DTP_FORMAT), get(segment, f.DTP_VALUE))
             return first, last
     return None, None
 
 
-def _line_date(
-    segments: list[Segment], statement: tuple[date | None, date | None]
-) -> tuple[date | None, str | None]:
+def _statement_dates(header: tuple[Segment, ...]) -> tuple[date | None, date | None]:
+    return statement_dates([s.elements for s in header if s.elements[0] == "DTP"])
+
+
+def line_date(group: Sequence[Elements], statement: tuple[date | None, date | None]) -> tuple[date | None, str | None]:
     """Apply RULES.md §3 Line DOS: DTP*472 D8 or a one-day RD8, else a one-day statement."""
-    for segment in segments:
-        if segment.tag == "DTP" and segment.element(f.DTP_QUALIFIER) == f.DTP_SERVICE_DATE:
-            first, last, problem = _period(segment.element(f.DTP_FORMAT), segment.element(f.DTP_VALUE))
+    for segment in group:
+        if segment[0] == "DTP" and get(segment, f.DTP_QUALIFIER) == f.DTP_SERVICE_DATE:
+            first, last, problem = period(get(segment, f.DTP_FORMAT), get(segment, f.DTP_VALUE))
             if problem:
                 return None, f"DTP*472 {problem}"
             if first != last:
-                return None, f"DTP*472 is a range ({segment.element(f.DTP_VALUE)}), not one date of service"
+                return None, f"DTP*472 is a range ({get(segment, f.DTP_VALUE)}), not one date of service"
             return first, None
     if statement[0] is not None and statement[0] == statement[1]:
         return statement[0], None
@@ -136,16 +203,14 @@ def _line_date(
 
 def _lines(
     segments: list[Segment],
+    first_lx: int,
     delimiters: Delimiters,
     statement: tuple[date | None, date | None],
     location: Location,
 ) -> list[ServiceLine]:
-    groups: list[list[Segment]] = []
-    for segment in segments:
-        if segment.tag == "LX" or not groups:
-            groups.append([])
-        groups[-1].append(segment)
-    return [_line(group, delimiters, statement, location) for group in groups]
+    starts = [i for i in range(first_lx, len(segments)) if segments[i].elements[0] == "LX"]
+    ends = [*starts[1:], len(segments)]
+    return [_line(segments[a:b], delimiters, statement, location) for a, b in zip(starts, ends, strict=True)]
 
 
 def _line(
@@ -154,27 +219,25 @@ def _line(
     statement: tuple[date | None, date | None],
     location: Location,
 ) -> ServiceLine:
-    lx = group[0]
-    if lx.tag != "LX":
-        raise ClaimStructureError(f"service line starts with {lx.tag}, not LX", location)
-    if not is_count(lx.element(f.LX_NUMBER)):
-        raise ClaimStructureError(f"LX01 {lx.element(f.LX_NUMBER)!r} is not a line number", location)
-    sv2_index = next((i for i, s in enumerate(group) if s.tag == "SV2"), None)
+    number = get(group[0].elements, f.LX_NUMBER)
+    if not is_count(number):
+        raise ClaimStructureError(f"LX01 {number!r} is not a line number", location)
+    sv2_index = next((i for i, s in enumerate(group) if s.elements[0] == "SV2"), None)
     if sv2_index is None:
-        raise ClaimStructureError(f"service line LX {lx.element(f.LX_NUMBER)} has no SV2", location)
-    sv2 = group[sv2_index]
-    where = f"SV2 of LX {lx.element(f.LX_NUMBER)}"
-    day, problem = _line_date(group, statement)
+        raise ClaimStructureError(f"service line LX {number} has no SV2", location)
+    sv2 = group[sv2_index].elements
+    where = f"SV2 of LX {number}"
+    day, problem = line_date([s.elements for s in group if s.elements[0] == "DTP"], statement)
     return ServiceLine(
-        number=int(lx.element(f.LX_NUMBER)),
+        number=int(number),
         segments=tuple(group),
         sv2_index=sv2_index,
-        revenue_code=sv2.element(f.SV2_REVENUE),
-        procedure=_procedure(sv2.element(f.SV2_PROCEDURE), delimiters),
-        charge=_amount(sv2.element(f.SV2_CHARGE), f"{where} charge", location),
-        unit_basis=sv2.element(f.SV2_UNIT_BASIS),
-        units=_optional_amount(sv2.element(f.SV2_UNITS), f"{where} units", location),
-        noncovered=_optional_amount(sv2.element(f.SV2_NONCOVERED), f"{where} non-covered charge", location),
+        revenue_code=get(sv2, f.SV2_REVENUE),
+        procedure=_procedure(get(sv2, f.SV2_PROCEDURE), delimiters),
+        charge=_amount(get(sv2, f.SV2_CHARGE), f"{where} charge", location),
+        unit_basis=get(sv2, f.SV2_UNIT_BASIS),
+        units=_optional_amount(get(sv2, f.SV2_UNITS), f"{where} units", location),
+        noncovered=_optional_amount(get(sv2, f.SV2_NONCOVERED), f"{where} non-covered charge", location),
         date=day,
         date_problem=problem,
     )
@@ -183,7 +246,7 @@ def _line(
 def _procedure(value: str, delimiters: Delimiters) -> Procedure | None:
     if not value:
         return None
-    parts = components(value, delimiters)
+    parts = value.split(delimiters.component.decode("latin-1"))
     first = f.PROC_FIRST_MODIFIER
     modifiers = tuple(m for m in parts[first : first + f.PROC_MODIFIER_SLOTS] if m)
     return Procedure(parts[f.PROC_QUALIFIER], parts[f.PROC_CODE] if len(parts) > 1 else "", modifiers)
@@ -192,193 +255,13 @@ def _procedure(value: str, delimiters: Delimiters) -> Procedure | None:
 def _hi(header: tuple[Segment, ...], delimiters: Delimiters) -> list[tuple[str, str, str]]:
     """Return (qualifier, code, amount) for every HI composite of the claim."""
     out: list[tuple[str, str, str]] = []
+    comp = delimiters.component.decode("latin-1")
     for segment in header:
-        if segment.tag != "HI":
+        if segment.elements[0] != "HI":
             continue
         for value in segment.elements[1:]:
-            parts = components(value, delimiters)
+            parts = value.split(comp)
             if len(parts) > f.HI_CODE:
                 amount = parts[f.HI_AMOUNT] if len(parts) > f.HI_AMOUNT else ""
                 out.append((parts[f.HI_QUALIFIER], parts[f.HI_CODE], amount))
     return out
-
-
-def _first(segments: list[Segment], tag: str, index: int) -> str:
-    return next((s.element(index) for s in segments if s.tag == tag), "")
-
-
-def _nm1(segments: list[Segment], entity: str, index: int) -> str:
-    return next(
-        (s.element(index) for s in segments if s.tag == "NM1" and s.element(f.NM1_ENTITY) == entity), ""
-    )
-
-
-def _birth_date(segments: list[Segment]) -> str:
-    return _first(segments, "DMG", f.DMG_BIRTH_DATE)
-
-
-def _patient(subscriber: list[Segment], dependent: list[Segment]) -> Patient:
-    """2010CA patient when a 2000C loop exists, else the 2010BA subscriber (DESIGN.md)."""
-    member_id = _nm1(subscriber, f.NM1_SUBSCRIBER, f.NM1_ID)
-    who, entity = (dependent, f.NM1_PATIENT) if dependent else (subscriber, f.NM1_SUBSCRIBER)
-    last, first = _nm1(who, entity, f.NM1_LAST), _nm1(who, entity, f.NM1_FIRST)
-    birth = _birth_date(who)
-    key = patient_key(member_id, last, first, birth) if member_id and last else None
-    return Patient(key, member_id, last, first, birth)
-
-
-# -- pass 1: what the episode index needs, without building Segment/ServiceLine objects ----------
-
-LineSummary = tuple[int, str, str, date]  # (input LX, SV201 revenue code, SV202-2 code, date of service)
-Relevant = Callable[[str, str, str], bool]  # (payer id, revenue code, procedure code) -> keep the line?
-
-_PLAIN_AMOUNT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")  # what Decimal() reads without surprise
-_BREAKS = " \t\r\n"
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimSummary:
-    """The episode facts of one claim: ids, payer, patient and its relevant dated lines."""
-
-    id: str
-    bill_type: str
-    payer_id: str
-    patient_key: str | None
-    member_id: str
-    lines: tuple[LineSummary, ...]
-
-
-def read_summary(block: ClaimBytes, file: str, relevant: Relevant) -> ClaimSummary:
-    """Return the episode facts of a claim block; the same facts (and errors) as read_claim.
-
-    Plain claims are read from element lists only; anything unusual (a bad amount, a line
-    without SV2, an LX that is not a plain number) goes through read_claim, which decides.
-    """
-    fast = _fast_summary(block, relevant)
-    if fast is not None:
-        return fast
-    claim = read_claim(block, file)
-    lines = tuple(
-        (line.number, line.revenue_code, line.code, line.date)
-        for line in claim.lines
-        if line.date is not None and relevant(claim.payer_id, line.revenue_code, line.code)
-    )
-    return ClaimSummary(
-        claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines
-    )
-
-
-def _elements(data: bytes | None, delimiters: Delimiters) -> list[list[str]]:
-    """Split bytes into segments' element lists exactly as split_segments does (suffixes dropped)."""
-    if not data:
-        return []
-    pieces = data.decode("latin-1").split(delimiters.segment.decode("latin-1"))
-    bodies = [pieces[0], *(piece.lstrip(_BREAKS) for piece in pieces[1:])]
-    if len(bodies) > 1 and not bodies[-1]:
-        bodies.pop()  # after the last terminator: nothing, or line breaks that belong to it
-    sep = delimiters.element.decode("latin-1")
-    return [body.split(sep) for body in bodies]
-
-
-def _get(elements: list[str], index: int) -> str:
-    return elements[index] if index < len(elements) else ""
-
-
-def _plain(text: str) -> bool:
-    return _PLAIN_AMOUNT.fullmatch(text) is not None
-
-
-def _fast_summary(block: ClaimBytes, relevant: Relevant) -> ClaimSummary | None:
-    delimiters = block.delimiters
-    segments = _elements(block.data, delimiters)
-    if not segments or segments[0][0] != "CLM" or not _plain(_get(segments[0], f.CLM_TOTAL)):
-        return None
-    subscriber = _elements(block.subscriber, delimiters)
-    payer = _nm1_elements(subscriber, f.NM1_PAYER, f.NM1_ID)
-    first_lx = next((i for i, segment in enumerate(segments) if segment[0] == "LX"), len(segments))
-    statement = _fast_statement(segments[:first_lx])
-    lines = _fast_lines(segments[first_lx:], statement, payer, relevant, delimiters.component.decode("latin-1"))
-    if lines is None:
-        return None
-    clm = segments[0]
-    facility = components(_get(clm, f.CLM_FACILITY), delimiters)
-    code = facility[f.FACILITY_CODE]
-    frequency = facility[f.FACILITY_FREQUENCY] if len(facility) > f.FACILITY_FREQUENCY else ""
-    patient = _fast_patient(subscriber, _elements(block.patient, delimiters))
-    return ClaimSummary(
-        _get(clm, f.CLM_ID), code + frequency if code.isdigit() else "", payer, patient[0], patient[1], lines
-    )
-
-
-def _fast_statement(header: list[list[str]]) -> tuple[date | None, date | None]:
-    for segment in header:
-        if segment[0] == "DTP" and _get(segment, f.DTP_QUALIFIER) == f.DTP_STATEMENT_DATES:
-            first, last, _ = _period(_get(segment, f.DTP_FORMAT), _get(segment, f.DTP_VALUE))
-            return first, last
-    return None, None
-
-
-def _fast_lines(
-    segments: list[list[str]],
-    statement: tuple[date | None, date | None],
-    payer: str,
-    relevant: Relevant,
-    comp: str,
-) -> tuple[LineSummary, ...] | None:
-    """Return the relevant dated lines, or None when a line needs read_claim's judgement."""
-    starts = [i for i, segment in enumerate(segments) if segment[0] == "LX"]
-    out: list[LineSummary] = []
-    for number, start in enumerate(starts):
-        group = segments[start : starts[number + 1] if number + 1 < len(starts) else len(segments)]
-        lx = _get(group[0], f.LX_NUMBER)
-        sv2 = next((segment for segment in group if segment[0] == "SV2"), None)
-        if sv2 is None or not (lx.isascii() and lx.isdigit()) or not _plain(_get(sv2, f.SV2_CHARGE)):
-            return None
-        for index in (f.SV2_UNITS, f.SV2_NONCOVERED):
-            optional = _get(sv2, index)
-            if optional.strip() and not _plain(optional):
-                return None
-        revenue, procedure = _get(sv2, f.SV2_REVENUE), _get(sv2, f.SV2_PROCEDURE)
-        code = _fast_code(procedure, comp)
-        if not relevant(payer, revenue, code):
-            continue
-        day = _fast_line_date(group, statement)
-        if day is not None:
-            out.append((int(lx), revenue, code, day))
-    return tuple(out)
-
-
-def _fast_code(procedure: str, comp: str) -> str:
-    """Return SV202-2 as _procedure reads it ("" when SV202 is empty or has no code part)."""
-    if not procedure:
-        return ""
-    parts = procedure.split(comp)
-    return parts[f.PROC_CODE] if len(parts) > 1 else ""
-
-
-def _fast_line_date(group: list[list[str]], statement: tuple[date | None, date | None]) -> date | None:
-    """Return the line's date of service by _line_date's rule (None when it has none)."""
-    for segment in group:
-        if segment[0] == "DTP" and _get(segment, f.DTP_QUALIFIER) == f.DTP_SERVICE_DATE:
-            first, last, problem = _period(_get(segment, f.DTP_FORMAT), _get(segment, f.DTP_VALUE))
-            return None if problem or first != last else first
-    if statement[0] is not None and statement[0] == statement[1]:
-        return statement[0]
-    return None
-
-
-def _nm1_elements(segments: list[list[str]], entity: str, index: int) -> str:
-    for segment in segments:
-        if segment[0] == "NM1" and _get(segment, f.NM1_ENTITY) == entity:
-            return _get(segment, index)
-    return ""
-
-
-def _fast_patient(subscriber: list[list[str]], dependent: list[list[str]]) -> tuple[str | None, str]:
-    """Return (patient key, member id) by _patient's rule."""
-    member_id = _nm1_elements(subscriber, f.NM1_SUBSCRIBER, f.NM1_ID)
-    who, entity = (dependent, f.NM1_PATIENT) if dependent else (subscriber, f.NM1_SUBSCRIBER)
-    last, first = _nm1_elements(who, entity, f.NM1_LAST), _nm1_elements(who, entity, f.NM1_FIRST)
-    birth = next((_get(segment, f.DMG_BIRTH_DATE) for segment in who if segment[0] == "DMG"), "")
-    key = patient_key(member_id, last, first, birth) if member_id and last else None
-    return key, member_id

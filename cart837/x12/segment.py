@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from cart837.x12.delimiters import Delimiters
 
 _WS = b" \t\r\n"
+_WS_TEXT = _WS.decode("latin-1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,34 @@ def split_segments(data: bytes, delimiters: Delimiters) -> Iterator[Segment]:
         body = data[pos:stop].decode("latin-1")
         yield Segment(tuple(body.split(sep)), data[pos:after], data[stop:after])
         pos = after
+
+
+def segment_list(data: bytes, delimiters: Delimiters) -> list[Segment]:
+    """Return split_segments(data) as a list, made with one decode and one split of the whole block.
+
+    The claim reader's hot path: a claim block is split at C speed, then cut into raw byte
+    ranges by the pieces' lengths (latin-1 keeps one character per byte).
+    """
+    term = delimiters.segment
+    if term in _WS:  # a line-break terminator is also whitespace after the one before it
+        return list(split_segments(data, delimiters))
+    if not data:
+        return []
+    pieces = data.decode("latin-1").split(term.decode("latin-1"))
+    sep = delimiters.element.decode("latin-1")
+    bodies = [pieces[0], *(piece.lstrip(_WS_TEXT) for piece in pieces[1:])]
+    out: list[Segment] = []
+    pos = 0
+    last = len(bodies) - 1
+    for number in range(last):
+        body = bodies[number]
+        stop = pos + len(body)
+        end = stop + 1 + len(pieces[number + 1]) - len(bodies[number + 1])
+        out.append(Segment(tuple(body.split(sep)), data[pos:end], data[stop:end]))
+        pos = end
+    if bodies[last]:  # an unterminated tail; the envelope check reports it
+        out.append(Segment(tuple(bodies[last].split(sep)), data[pos:], b""))
+    return out
 
 
 def components(value: str, delimiters: Delimiters) -> list[str]:

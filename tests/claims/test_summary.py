@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from cart837.claims.reader import ClaimSummary, read_claim, read_summary
+from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes
+from cart837.claims.summary import ClaimSummary, read_summary
 from tests.strategies import files
 from tests.support import PUBLIC, WELL_FORMED, generate, stream_join
 

@@ -11,14 +11,17 @@ import pytest
 
 from cart837.batch import InputFile, build_index, interest_for
 from cart837.claims.model import Claim
-from cart837.claims.reader import ClaimSummary, read_claim, read_summary
+from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream
+from cart837.claims.summary import ClaimSummary, read_summary
 from cart837.codes.tables import Step
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, EpisodeLine, is_cart_relevant
 from cart837.errors import ClaimStructureError
 from cart837.inttable import IntTable, MemberIds
 from cart837.rules.engine import Engine
+from cart837.x12.delimiters import Delimiters
+from cart837.x12.segment import segment_list, split_segments
 from tests.rules.harness import Patient, wrap
 from tests.scale.support import generate_all
 
@@ -179,3 +182,12 @@ def test_member_ids_turn_from_a_set_into_hashes(monkeypatch: pytest.MonkeyPatch)
     assert merged._set is None and len(merged) == 5
     assert all(text in merged for text in ("A1", "B1", "B4")) and "B5" not in merged and 7 not in merged
     assert "A1" in pickle.loads(pickle.dumps(merged))
+
+
+def test_segment_list_splits_as_split_segments() -> None:
+    cases = [
+        b"", b"A", b"A~", b"A~~", b"~A", b"A*1~\nB*2~\r\n", b"A~  ~B", b"A*B:C~ \t\r\nD", b"X~\n\n",
+    ]
+    for delimiters in (Delimiters(b"*", b":", b"^", b"~"), Delimiters(b"*", b":", None, b"\n")):
+        for data in cases:
+            assert segment_list(data, delimiters) == list(split_segments(data, delimiters)), data
