@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +50,16 @@ def finding_dict(finding: Finding, patient: dict[str, str] | None = None) -> dic
 
 def file_dict(result: FileResult) -> dict[str, Any]:
     """Return one file's entry of `files[]`."""
+    return {**_file_head(result), "findings": list(_finding_dicts(result))}
+
+
+def _finding_dicts(result: FileResult) -> Iterator[dict[str, Any]]:
+    for finding in result.findings:
+        yield finding_dict(finding, result.patients.get(finding.claim))
+
+
+def _file_head(result: FileResult) -> dict[str, Any]:
+    """Return one file's entry of `files[]` up to (without) its findings, which come last."""
     return {
         "path": result.path,
         "status": result.status.value,
@@ -58,7 +69,6 @@ def file_dict(result: FileResult) -> dict[str, Any]:
         "sha256_out": result.sha256_out,
         "claims": result.claims,
         "claims_changed": result.claims_changed,
-        "findings": [finding_dict(f, result.patients.get(f.claim)) for f in result.findings],
     }
 
 
@@ -127,10 +137,17 @@ class JsonReportWriter:
         return self
 
     def add(self, result: FileResult) -> None:
-        """Append one file's entry."""
+        """Append one file's entry, its findings one by one (a 1M-claim file has ~340k of them).
+
+        The bytes are those of json.dumps(file_dict(result)), without holding it all at once.
+        """
         assert self._handle is not None
         self.totals.add(result)
-        self._handle.write((",\n" if self._count else "") + json.dumps(file_dict(result)))
+        head = json.dumps(_file_head(result))
+        self._handle.write((",\n" if self._count else "") + head[:-1] + ', "findings": [')
+        for number, finding in enumerate(_finding_dicts(result)):
+            self._handle.write((", " if number else "") + json.dumps(finding))
+        self._handle.write("]}")
         self._count += 1
 
     def __exit__(self, *exc: object) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 import pytest
 
 from cart837 import spill
+from cart837.config import Config
 from cart837.spill import SpillList
+from tests.scale.support import generate_all
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +50,16 @@ def test_empty_and_small_lists_stay_in_memory() -> None:
     assert few._file is None and list(few) == ["a", "b", "c"]
     few.by_reference()
     assert list(pickle.loads(pickle.dumps(few))) == ["a", "b", "c"]
+
+
+def test_report_streams_spilled_findings_with_the_same_bytes(tmp_path: Path) -> None:
+    from cart837.api import fix_many
+    from cart837.report.json_report import JsonReportWriter, file_dict
+
+    results = fix_many([generate_all(claims=80, seed=31, cart_share=0.6)], Config())
+    assert len(results[0].findings) > 20 and results[0].findings._file is not None  # spilled (IN_MEMORY is 5)
+    with JsonReportWriter(tmp_path / "r.json") as writer:
+        writer.add(results[0])
+    text = (tmp_path / "r.json").read_text()
+    assert json.dumps(file_dict(results[0])) in text
+    assert len(json.loads(text)["files"][0]["findings"]) == len(results[0].findings)
