@@ -241,7 +241,7 @@ class Batch:
         if self.mode is not RunMode.FIX:
             return None
         if self.in_place:
-            return item.path
+            return item.path.resolve()  # through a symlink: fix the file, keep the link
         if self.outdir is not None:
             return self.outdir / item.relative
         return None
