@@ -274,3 +274,13 @@ def test_a_file_reached_twice_is_processed_once(tmp_path: Path) -> None:
     first, second = (json.loads(p.read_text())["files"] for p in (once, twice))
     assert len(second) == 1 and second[0]["findings"] == first[0]["findings"]
     assert [f["rule"] for f in first[0]["findings"] if not f["fixed"]] == ["CART-011"]
+
+
+def test_in_place_through_a_symlink_fixes_the_file_and_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.837"
+    shutil.copy(CHANGING, real)
+    link = tmp_path / "link.837"
+    link.symlink_to(real.name)
+    assert run(["fix", "--in-place", str(link)]).code == 0
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_bytes() == FIXED.read_bytes()
