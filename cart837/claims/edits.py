@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 from cart837.claims import fields as f
 from cart837.claims.model import Claim
-from cart837.claims.reader import build_claim
+from cart837.claims.reader import rebuild_claim
 from cart837.errors import InvariantError
 from cart837.x12.segment import Segment, components, join_components
 
@@ -110,9 +110,7 @@ def apply(claim: Claim, edits: list[Edit]) -> Claim:
 
 def _reread(claim: Claim, segments: list[Segment], numbers: list[int]) -> Claim:
     """Rebuild the Claim from new segments; lines keep their input LX numbers as ids."""
-    fresh = build_claim(segments, [], [], claim.delimiters, claim.location, claim.interchange, claim.transaction)
-    lines = tuple(replace(line, number=number) for line, number in zip(fresh.lines, numbers, strict=True))
-    return replace(claim, header=fresh.header, lines=lines, total=fresh.total)
+    return rebuild_claim(claim, segments, numbers)
 
 
 def _edit_sv2(sv2: Segment, edit: Edit, claim: Claim) -> Segment:

@@ -9,6 +9,7 @@ lists, since a Claim keeps only the payer and patient values drawn from it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -46,6 +47,34 @@ def build_claim(
     """Assemble a Claim from its segments (CLM first) and context segments."""
     context = _context([s.elements for s in subscriber], [s.elements for s in patient])
     return _assemble(segments, context, delimiters, location, interchange, transaction)
+
+
+def rebuild_claim(claim: Claim, segments: list[Segment], numbers: list[int]) -> Claim:
+    """Return `claim` over new segments (its header first); line i keeps input LX `numbers[i]`.
+
+    A line made of the very Segment objects it had is reused as it is (reading it again gives
+    the same ServiceLine); only edited lines, and an edited CLM, are read again.
+    """
+    first_lx = next((i for i, s in enumerate(segments) if s.elements[0] == "LX"), len(segments))
+    header = tuple(segments[:first_lx])
+    if not header or header[0].elements[0] != "CLM":
+        raise ClaimStructureError("claim block does not start with CLM", claim.location)
+    old = {line.number: line for line in claim.lines}
+    statement = (claim.statement_from, claim.statement_to)
+    starts = [i for i in range(first_lx, len(segments)) if segments[i].elements[0] == "LX"]
+    lines: list[ServiceLine] = []
+    for start, end, number in zip(starts, [*starts[1:], len(segments)], numbers, strict=True):
+        group = segments[start:end]
+        before = old.get(number)
+        if before is not None and len(before.segments) == len(group) and all(
+            a is b for a, b in zip(before.segments, group, strict=True)
+        ):
+            lines.append(before)
+        else:
+            lines.append(replace(_line(group, claim.delimiters, statement, claim.location), number=number))
+    same_clm = header[0] is claim.header[0]
+    total = claim.total if same_clm else _amount(get(header[0].elements, f.CLM_TOTAL), "CLM02", claim.location)
+    return replace(claim, header=header, lines=tuple(lines), total=total)
 
 
 def element_lists(data: bytes | None, delimiters: Delimiters) -> list[list[str]]:

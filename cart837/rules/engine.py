@@ -32,6 +32,7 @@ class Engine:
         self.only = only
         self.rules = all_rules()
         self._payer_configs: dict[str, tuple[Config, CodeTable]] = {}
+        self._plans: dict[str, tuple[tuple[Rule, RuleMode], ...]] = {}
 
     def mode(self, rule: Rule, config: Config) -> RuleMode:
         """Return a rule's mode under `config` and `--rules`."""
@@ -46,16 +47,26 @@ class Engine:
             self._payer_configs[payer_id] = (config, config.code_table())
         return self._payer_configs[payer_id]
 
+    def plan(self, payer_id: str) -> tuple[tuple[Rule, RuleMode], ...]:
+        """Return the rules that are not off for one payer, in run order, with their modes."""
+        plan = self._plans.get(payer_id)
+        if plan is None:
+            config = self.settings(payer_id)[0]
+            modes = ((rule, self.mode(rule, config)) for rule in self.rules)
+            plan = self._plans[payer_id] = tuple((rule, mode) for rule, mode in modes if mode is not RuleMode.OFF)
+        return plan
+
     def run(self, claim: Claim, episode: EpisodeView) -> ClaimOutcome:
         """Apply every rule in CART-021 order to one claim."""
         config, codes = self.settings(claim.payer_id)
         findings: list[Finding] = []
         current, blocked_by = claim, ""
-        for rule in self.rules:
-            mode = self.mode(rule, config)
-            if mode is RuleMode.OFF:
-                continue
-            proposals = rule.check(RuleContext(current, config, codes, episode, mode))
+        contexts: dict[RuleMode, RuleContext] = {}  # frozen: rules share one while the claim is unchanged
+        for rule, mode in self.plan(claim.payer_id):
+            context = contexts.get(mode)
+            if context is None or context.claim is not current:
+                context = contexts[mode] = RuleContext(current, config, codes, episode, mode)
+            proposals = rule.check(context)
             for proposal in proposals:
                 current, finding = self._record(rule, mode, blocked_by, current, proposal)
                 findings.append(finding)
