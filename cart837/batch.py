@@ -112,12 +112,15 @@ def looks_like_x12(path: Path) -> bool:
     return head.startswith(b"ISA")
 
 
-def expand_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
+def expand_inputs(paths: list[str], exclude: Path | None = None) -> tuple[list[InputFile], list[str]]:
     """Return the files to process and the directory entries skipped as not X12.
 
     A file reached twice (named twice, or named and inside a directory given) is processed once:
-    read twice, its claims would form episodes with themselves in the index.
+    read twice, its claims would form episodes with themselves in the index. Files under
+    `exclude` (the `-o` folder) are never inputs found by recursion: a second run with `-o`
+    inside the input folder must not read its own earlier outputs.
     """
+    excluded = exclude.resolve() if exclude is not None else None
     inputs: list[InputFile] = []
     skipped: list[str] = []
     seen: set[Path] = set()
@@ -133,7 +136,8 @@ def expand_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
             continue
         path = Path(given)
         if path.is_dir():
-            for found in sorted(p for p in path.rglob("*") if p.is_file()):
+            found_files = (p for p in path.rglob("*") if p.is_file())
+            for found in sorted(p for p in found_files if excluded is None or excluded not in p.resolve().parents):
                 if looks_like_x12(found) and not is_temp_name(found):
                     add(InputFile(found, str(found), found.relative_to(path)))
                 elif str(found) not in skipped:

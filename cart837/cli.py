@@ -160,7 +160,7 @@ def _run(
     logs.configure(-1 if quiet else verbose)
     config = _load(config_path)
     only = _only(rules)
-    inputs, skipped = expand_inputs(list(paths))
+    inputs, skipped = expand_inputs(list(paths), exclude=outdir)
     stdin_items = [i for i in inputs if i.is_stdin]
     if len(stdin_items) > 1:
         raise click.UsageError("'-' may be given once")

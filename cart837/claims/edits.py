@@ -12,6 +12,8 @@ from cart837.claims.reader import rebuild_claim
 from cart837.errors import InvariantError
 from cart837.x12.segment import Segment, components, join_components
 
+HCPCS_QUALIFIER = "HC"
+
 
 class EditKind(StrEnum):
     """The closed set of edit operations."""
@@ -121,6 +123,8 @@ def _edit_sv2(sv2: Segment, edit: Edit, claim: Claim) -> Segment:
         parts = components(sv2.element(f.SV2_PROCEDURE), delimiters)
         while len(parts) < f.PROC_FIRST_MODIFIER + f.PROC_MODIFIER_SLOTS:
             parts.append("")
+        if not parts[f.PROC_QUALIFIER]:
+            parts[f.PROC_QUALIFIER] = HCPCS_QUALIFIER  # a code or modifier needs its qualifier (TR3 SV202-1)
         if edit.kind is EditKind.SET_PROCEDURE_CODE:
             parts[f.PROC_CODE] = edit.value
         else:

@@ -284,3 +284,16 @@ def test_in_place_through_a_symlink_fixes_the_file_and_keeps_the_link(tmp_path: 
     assert run(["fix", "--in-place", str(link)]).code == 0
     assert link.is_symlink() and link.resolve() == real.resolve()
     assert real.read_bytes() == FIXED.read_bytes()
+
+
+def test_outputs_inside_the_input_folder_are_not_read_back(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CHANGING, folder / "claims.837")
+    out = folder / "fixed"
+    first = run(["fix", str(folder), "-o", str(out)])
+    second = run(["fix", str(folder), "-o", str(out)])
+    assert first.code == second.code == 0
+    assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == [Path("claims.837")]
+    assert (out / "claims.837").read_bytes() == FIXED.read_bytes()
+    assert second.summary.startswith("1 file:"), second.summary
