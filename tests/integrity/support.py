@@ -34,6 +34,7 @@ def cart837(*args: str, stdin: bytes | None = None) -> Result:
 class LiteClaim:
     """A claim as an independent reader sees it: its bytes, CLM02 and the SV203s."""
 
+    id: str
     raw: bytes
     clm02: Decimal
     charges: tuple[Decimal, ...]
@@ -77,7 +78,7 @@ def _claims(segments: list[tuple[str, list[str], bytes]]) -> list[LiteClaim]:
         if segment[0] in ("CLM", "HL", "SE") and current is not None:
             raw = b"".join(s[2] for s in current)
             charges = tuple(Decimal(s[1][3]) for s in current if s[0] == "SV2")
-            claims.append(LiteClaim(raw, Decimal(current[0][1][2]), charges))
+            claims.append(LiteClaim(current[0][1][1], raw, Decimal(current[0][1][2]), charges))
             current = None
         if segment[0] == "CLM":
             current = []
