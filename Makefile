@@ -20,7 +20,7 @@ demo: install
 	@echo "fixed files in ./out, report in ./out/report.json"
 
 lint: install
-	$(BIN)/ruff check cart837 tests
+	$(BIN)/ruff check cart837 tests bench
 	$(BIN)/mypy
 
 pytest: install
@@ -33,6 +33,13 @@ fuzz: install
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+
+# Time cart837 (CLI and library) against pyx12's read+write round trip and a pure-Python floor on
+# generated files (cached in bench/cache/); prints the table and writes bench/results.json.
+# Shorter: make bench SIZES=10000,100000
+SIZES ?= 10000,100000,1000000
+bench: install
+	$(BIN)/python bench/run.py --sizes $(SIZES)
 
 # The Markdown and HTML golden files of the report tests, rendered from the sample JSON report.
 golden: install

@@ -195,7 +195,7 @@ def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | C
 
     try:
         with item.path.open("rb") as source:
-            stream = FileStream(source, item.display, interest_for(config), passthrough=False)
+            stream = FileStream(source, item.display, interest_for(config), passthrough=False, count_claims=False)
             for event in stream.events():
                 if isinstance(event, ClaimBytes):
                     summary = read_summary(event, item.display, relevant)

@@ -25,11 +25,7 @@ from cart837.batch import (
 from cart837.config import Config, RuleMode, load_config
 from cart837.errors import Cart837Error
 from cart837.parallel import RunSettings
-from cart837.report import markdown
-from cart837.report import schema as report_schema
 from cart837.report.json_report import JsonReportWriter, report_document
-from cart837.report.model import Report
-from cart837.report.people import write_people_reports
 from cart837.report.unified import file_diff
 from cart837.rules import all_rules
 from cart837.summary import Summary
@@ -302,6 +298,8 @@ def _write_people_reports(results: list[FileResult], report_md: str | None, repo
     """Write the Markdown and HTML reports (the same data as the JSON one) when asked."""
     if not (report_md or report_html):
         return
+    from cart837.report.people import write_people_reports  # with jsonschema: ~0.1 s of start-up when not needed
+
     try:
         write_people_reports(
             report_document(results), Path(report_md) if report_md else None, Path(report_html) if report_html else None
@@ -336,6 +334,11 @@ def _colour(text: str) -> str:
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
 def report_command(report_json: str, markdown_path: str | None, html_path: str | None) -> None:
     """Re-render the people's reports from a JSON report (Markdown on stdout when no file is named)."""
+    from cart837.report import markdown
+    from cart837.report import schema as report_schema
+    from cart837.report.model import Report
+    from cart837.report.people import write_people_reports
+
     try:
         if report_json == "-":
             document = report_schema.parse(sys.stdin.read(), "-")

@@ -135,6 +135,7 @@ class FileStream:
     interest: Interest = field(default_factory=Interest)
     passthrough: bool = True
     chunk_size: int = CHUNK_SIZE
+    count_claims: bool = True  # pass 1 needs no count (a regex over every byte)
     claims: int = 0
     delimiters: list[Delimiters] = field(default_factory=list)
     buf: bytes = b""
@@ -327,14 +328,18 @@ class FileStream:
                 yield Passthrough(buf[index:end])
             cursor = end
             if tag == "IEA":
-                self.claims += len(patterns.claim.findall(buf, scan_from, index))
+                self._count_claims(scan_from, index, patterns)
                 self.pos = end
                 return True
         if self.passthrough and cut > cursor:
             yield Passthrough(buf[cursor:cut])
-        self.claims += len(patterns.claim.findall(buf, scan_from, cut))
+        self._count_claims(scan_from, cut, patterns)
         self.pos = cut
         return False
+
+    def _count_claims(self, lo: int, hi: int, patterns: _Patterns) -> None:
+        if self.count_claims:
+            self.claims += len(patterns.claim.findall(self.buf, lo, hi))
 
     def _segment_end(self, index: int, cut: int, term: bytes) -> int:
         stop = self.buf.find(term, index)

@@ -1,0 +1,382 @@
+"""Benchmark cart837 against pyx12's round trip and a pure-Python split/join floor (`make bench`).
+
+Files come from ../shared/tools/gen837i.py for the two mixes of DESIGN.md (Scale) and are
+cached in bench/cache/. Every measurement runs in its own child process: wall time is taken
+around the child (interpreter start and imports included); CPU time (user + system) and peak
+RSS come from os.wait4's rusage for that child (its own waited-for children included). MB/s,
+claims/s and the ratios use CPU time, which other work on the machine does not inflate; the
+wall time is reported beside it. Results go to stdout and bench/results.json.
+
+    python bench/run.py [--sizes 10000,100000,1000000] [--skip-batch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATOR = ROOT.parent / "shared" / "tools" / "gen837i.py"
+CACHE = ROOT / "bench" / "cache"
+RESULTS = ROOT / "bench" / "results.json"
+MIXES = {"clearinghouse": 0.01, "cancer-centre": 0.3}
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+SEED = 837
+PYX12_MAX_CLAIMS = 10_000  # pyx12 runs at ~2 MB/s: bigger files use its rate on the 10k file of the mix
+BATCH_FILES, BATCH_CLAIMS, BATCH_MIX = 8, 10_000, "cancer-centre"
+FLOOR_CHUNK = 1 << 20  # the floor splits whole chunks into lists: 1 MB keeps its memory small
+TARGET_PYX12, TARGET_FLOOR, TARGET_RSS_MB = 30.0, 0.40, 150.0
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One timed child process."""
+
+    mix: str
+    claims: int
+    megabytes: float
+    tool: str
+    seconds: float  # wall
+    cpu_seconds: float
+    work_seconds: float | None  # in-process, without interpreter start (library, pyx12, floor)
+    rss_mb: float
+    note: str = ""
+
+    @property
+    def mb_s(self) -> float:
+        """Return throughput in MB/s (10**6 bytes) over the CPU time."""
+        return self.megabytes / self.cpu_seconds
+
+    @property
+    def claims_s(self) -> float:
+        """Return claims per second over the CPU time."""
+        return self.claims / self.cpu_seconds
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def _generator_args(claims: int, share: float, seed: int) -> list[str]:
+    return ["--claims", str(claims), "--seed", str(seed), "--cart-share", str(share), "--all-scenarios", "--no-truth"]
+
+
+def cached_file(name: str, claims: int, share: float, seed: int = SEED) -> Path:
+    """Return a generated file from the cache, generating it when missing or made differently."""
+    path = CACHE / f"{name}.837"
+    args = _generator_args(claims, share, seed)
+    stamp = {"args": args, "generator_sha256": hashlib.sha256(GENERATOR.read_bytes()).hexdigest()}
+    meta = path.with_suffix(".meta.json")
+    if path.is_file() and meta.is_file() and json.loads(meta.read_text()) == stamp:
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    _say(f"generating {path.name} ({claims} claims, cart-share {share}) ...")
+    temp = path.with_suffix(".tmp")
+    subprocess.run([sys.executable, str(GENERATOR), *args, "-o", str(temp)], check=True)
+    temp.replace(path)
+    meta.write_text(json.dumps(stamp))
+    return path
+
+
+def batch_dir() -> Path:
+    """Return a directory of BATCH_FILES files of the batch mix (one seed each), for --jobs."""
+    folder = CACHE / f"batch-{BATCH_MIX}-{BATCH_FILES}x{BATCH_CLAIMS}"
+    for number in range(BATCH_FILES):
+        made = cached_file(f"batch-{BATCH_MIX}-{number}", BATCH_CLAIMS, MIXES[BATCH_MIX], SEED + 1 + number)
+        link = folder / made.name
+        if not link.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(made, link)
+    return folder
+
+
+# -- child processes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """What a child process cost and reported."""
+
+    seconds: float
+    cpu_seconds: float
+    rss_mb: float
+    report: dict[str, float]
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run `argv` as a child; return its wall time, peak RSS and the JSON it printed (if any)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        printed, errors = out.read().decode(), err.read().decode()
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {child.returncode}:\n{errors[-3000:]}")
+    report: dict[str, float] = {}
+    if printed.strip().startswith("{"):
+        report = json.loads(printed)
+    return Measured(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, report)
+
+
+def _child(kind: str, *args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--child", kind, *args]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run_tool(tool: str, mix: str, claims: int, path: Path, scratch: Path) -> Run:
+    """Time one tool on one file."""
+    megabytes = path.stat().st_size / 1e6
+    out = scratch / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    if tool == "cart837 fix (CLI)":
+        argv = [sys.executable, "-m", "cart837", "fix", str(path), "-o", str(out), "-q"]
+    elif tool == "cart837.fix_file (library)":
+        argv = _child("library", str(path), str(out / path.name))
+    elif tool == "pyx12 read+write":
+        argv = _child("pyx12", str(path), str(out / path.name))
+    else:
+        argv = _child("floor", str(path), str(out / path.name))
+    measured = measure(argv, _env())
+    shutil.rmtree(out, ignore_errors=True)
+    work = measured.report.get("seconds")
+    return Run(mix, claims, megabytes, tool, measured.seconds, measured.cpu_seconds, work, measured.rss_mb)
+
+
+# -- what the children do -----------------------------------------------------------------------
+
+
+def child_floor(source: Path, target: Path) -> dict[str, float]:
+    """Read in 1 MB chunks cut at segment ends; split segments and elements; join; write."""
+    start = time.perf_counter()
+    with source.open("rb") as handle, target.open("wb") as sink:
+        head = handle.read(FLOOR_CHUNK)
+        isa = head.find(b"ISA")
+        sep, term = head[isa + 3 : isa + 4], head[isa + 105 : isa + 106]
+        rest = b""
+        while head:
+            data = rest + head
+            cut = data.rfind(term) + 1
+            rest = data[cut:]
+            segments = [segment.split(sep) for segment in data[:cut].split(term)]
+            sink.write(term.join(sep.join(elements) for elements in segments))
+            head = handle.read(FLOOR_CHUNK)
+        sink.write(rest)
+    return {"seconds": time.perf_counter() - start}
+
+
+def child_pyx12(source: Path, target: Path) -> dict[str, float]:
+    """Round-trip through pyx12's X12Reader and X12Writer (its own segment objects)."""
+    from pyx12.x12file import X12Reader, X12Writer
+
+    start = time.perf_counter()
+    with source.open(encoding="latin-1") as handle, target.open("w", encoding="latin-1") as sink:
+        reader = X12Reader(handle)
+        writer = None
+        for segment in reader:
+            if writer is None:
+                seg_term, ele_term, sub_term, _, rep_term = reader.get_term()
+                writer = X12Writer(sink, seg_term or "~", ele_term or "*", sub_term or ":", "", rep_term or "^")
+            writer.Write(segment)
+        if writer is not None:
+            writer.close()
+    return {"seconds": time.perf_counter() - start}
+
+
+def child_library(source: Path, target: Path) -> dict[str, float]:
+    """Fix one file through the library API (`cart837.fix_file`)."""
+    start = time.perf_counter()
+    import cart837
+    from cart837 import logs
+
+    logs.configure(-1)  # as `cart837 fix -q`: the library leaves logging to its caller
+    result = cart837.fix_file(source, output=target)
+    if result.error:
+        raise SystemExit(result.error)
+    return {"seconds": time.perf_counter() - start, "claims": result.claims, "findings": len(result.findings)}
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+TOOLS = ("cart837 fix (CLI)", "cart837.fix_file (library)", "pyx12 read+write", "pure-Python floor")
+
+
+def bench_file(mix: str, claims: int, scratch: Path, pyx12_rate: dict[str, Run]) -> Iterator[Run]:
+    """Time every tool on one generated file (pyx12 only up to PYX12_MAX_CLAIMS)."""
+    path = cached_file(f"{mix}-{claims}", claims, MIXES[mix])
+    for tool in TOOLS:
+        if tool == "pyx12 read+write" and claims > PYX12_MAX_CLAIMS:
+            if mix not in pyx12_rate:
+                small = cached_file(f"{mix}-{PYX12_MAX_CLAIMS}", PYX12_MAX_CLAIMS, MIXES[mix])
+                pyx12_rate[mix] = run_tool(tool, mix, PYX12_MAX_CLAIMS, small, scratch)
+            ref = pyx12_rate[mix]
+            megabytes = path.stat().st_size / 1e6
+            scale = megabytes / ref.megabytes
+            yield Run(
+                mix, claims, megabytes, tool, ref.seconds * scale, ref.cpu_seconds * scale, None, ref.rss_mb,
+                f"estimated: pyx12's {ref.mb_s:.2f} MB/s on the {PYX12_MAX_CLAIMS}-claim file (too slow to run)",
+            )
+            continue
+        _say(f"  {mix} {claims}: {tool} ...")
+        run = run_tool(tool, mix, claims, path, scratch)
+        if tool == "pyx12 read+write" and claims == PYX12_MAX_CLAIMS:
+            pyx12_rate[mix] = run
+        yield run
+
+
+def bench_batch(scratch: Path) -> dict[str, object]:
+    """Time `cart837 fix DIR --jobs N` for N = 1 and 2 on a batch of files."""
+    folder = batch_dir()
+    megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    out: dict[str, object] = {"files": BATCH_FILES, "claims_per_file": BATCH_CLAIMS, "mix": BATCH_MIX,
+                              "megabytes": round(megabytes, 2)}
+    for jobs in (1, 2):
+        target = scratch / f"jobs{jobs}"
+        shutil.rmtree(target, ignore_errors=True)
+        _say(f"  batch {BATCH_FILES}x{BATCH_CLAIMS}: --jobs {jobs} ...")
+        argv = [sys.executable, "-m", "cart837", "fix", str(folder), "-o", str(target), "-q", "--jobs", str(jobs)]
+        measured = measure(argv, _env())
+        shutil.rmtree(target, ignore_errors=True)
+        out[f"jobs{jobs}"] = {"seconds": round(measured.seconds, 3), "mb_s": round(megabytes / measured.seconds, 2),
+                              "cpu_seconds": round(measured.cpu_seconds, 3), "rss_mb": round(measured.rss_mb, 1),
+                              "load_average": os.getloadavg()[0]}
+    one, two = out["jobs1"], out["jobs2"]
+    assert isinstance(one, dict) and isinstance(two, dict)
+    out["speedup"] = round(one["seconds"] / two["seconds"], 2)
+    return out
+
+
+def ratios(runs: list[Run]) -> list[dict[str, object]]:
+    """Return, per file, the CLI's speed against pyx12 and the floor, and the targets."""
+    rows: list[dict[str, object]] = []
+    keyed = {(r.mix, r.claims, r.tool): r for r in runs}
+    for mix, claims in sorted({(r.mix, r.claims) for r in runs}):
+        cli = keyed[(mix, claims, TOOLS[0])]
+        pyx12, floor = keyed[(mix, claims, TOOLS[2])], keyed[(mix, claims, TOOLS[3])]
+        vs_pyx12, vs_floor = cli.mb_s / pyx12.mb_s, cli.mb_s / floor.mb_s
+        rows.append({
+            "mix": mix, "claims": claims, "cli_vs_pyx12": round(vs_pyx12, 1), "cli_vs_floor": round(vs_floor, 2),
+            "cli_rss_mb": round(cli.rss_mb, 1),
+            "pyx12_target_met": vs_pyx12 >= TARGET_PYX12, "floor_target_met": vs_floor >= TARGET_FLOOR,
+            "rss_target_met": cli.rss_mb < TARGET_RSS_MB, "pyx12_estimated": bool(pyx12.note),
+        })
+    return rows
+
+
+def rule_ids() -> list[str]:
+    """Return the rules this checkout registers (the benchmark runs all of them)."""
+    code = "import json; from cart837.rules import all_rules; print(json.dumps([r.id for r in all_rules()]))"
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=_env())
+    return list(json.loads(done.stdout))
+
+
+def table(runs: list[Run]) -> str:
+    """Return the runs as a Markdown table."""
+    lines = [
+        "| mix | claims | MB | tool | wall s | CPU s | MB/s | claims/s | peak RSS MB |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        mark = " *" if r.note else ""
+        lines.append(
+            f"| {r.mix} | {r.claims:,} | {r.megabytes:.1f} | {r.tool}{mark} | {r.seconds:.2f} | {r.cpu_seconds:.2f} | "
+            f"{r.mb_s:.1f} | {r.claims_s:,.0f} | {r.rss_mb:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def ratio_table(rows: list[dict[str, object]]) -> str:
+    """Return the target checks as a Markdown table."""
+    lines = [
+        f"| mix | claims | CLI vs pyx12 (target >= {TARGET_PYX12:.0f}x) | CLI vs floor (target >= "
+        f"{TARGET_FLOOR:.0%}) | CLI peak RSS (target < {TARGET_RSS_MB:.0f} MB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        ok = {True: "ok", False: "MISSED"}
+        lines.append(
+            f"| {row['mix']} | {row['claims']:,} | {row['cli_vs_pyx12']}x {ok[bool(row['pyx12_target_met'])]} | "
+            f"{float(str(row['cli_vs_floor'])):.0%} {ok[bool(row['floor_target_met'])]} | "
+            f"{row['cli_rss_mb']} MB {ok[bool(row['rss_target_met'])]} |"
+        )
+    return "\n".join(lines)
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with --child, one measured piece of it)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES), help="claims per file")
+    parser.add_argument("--mixes", default=",".join(MIXES), help="which mixes")
+    parser.add_argument("--skip-batch", action="store_true", help="do not measure --jobs on a batch")
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "SOURCE", "TARGET"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, source, target = args.child
+        workers = {"floor": child_floor, "pyx12": child_pyx12, "library": child_library}
+        sys.stdout.write(json.dumps(workers[kind](Path(source), Path(target))) + "\n")
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    mixes = [m for m in args.mixes.split(",") if m.strip()]
+    rules = rule_ids()
+    _say(f"rules registered: {len(rules)} ({', '.join(rules) or 'none'})")
+    runs: list[Run] = []
+    pyx12_rate: dict[str, Run] = {}
+    with tempfile.TemporaryDirectory(prefix="cart837-bench-") as scratch:
+        for mix in mixes:
+            for claims in sorted(sizes):
+                runs.extend(bench_file(mix, claims, Path(scratch), pyx12_rate))
+        batch = None if args.skip_batch else bench_batch(Path(scratch))
+    checks = ratios(runs)
+    results = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+                    "load_average_at_end": os.getloadavg()},
+        "generator": {"seed": SEED, "args": _generator_args(0, 0.0, SEED)[4:], "mixes": MIXES},
+        "rules": rules,
+        "runs": [{**asdict(r), "mb_s": round(r.mb_s, 2), "claims_s": round(r.claims_s)} for r in runs],
+        "targets": checks,
+        "jobs": batch,
+    }
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    out = [table(runs), ""]
+    if any(r.note for r in runs):
+        out.append(f"\\* pyx12 is far slower (~2 MB/s): above {PYX12_MAX_CLAIMS:,} claims its time is estimated from "
+                   f"its MB/s on the {PYX12_MAX_CLAIMS:,}-claim file of the same mix.\n")
+    out.extend([ratio_table(checks), ""])
+    if batch is not None:
+        one, two = batch["jobs1"], batch["jobs2"]
+        assert isinstance(one, dict) and isinstance(two, dict)
+        out.append(
+            f"--jobs on {BATCH_FILES} files x {BATCH_CLAIMS:,} claims ({BATCH_MIX}, {batch['megabytes']} MB): "
+            f"--jobs 1 {one['seconds']} s, --jobs 2 {two['seconds']} s: speed-up {batch['speedup']}x "
+            f"on {os.cpu_count()} CPUs"
+        )
+    sys.stdout.write("\n".join(out) + f"\nresults written to {RESULTS.relative_to(ROOT)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
