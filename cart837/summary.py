@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from cart837.batch import FileResult, FileStatus, RunMode
+from cart837.batch import FileResult, RunMode
+
+
+@dataclass(slots=True)
+class Totals:
+    """Files by status and findings by kind: the report's `totals` and the summary line's counts."""
+
+    files: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    findings: int = 0
+    fixed: int = 0
+    flags: int = 0
+
+    def add(self, result: FileResult) -> None:
+        """Count one file (one pass over its findings, which may be spilled to disk)."""
+        self.files += 1
+        setattr(self, result.status.value, getattr(self, result.status.value) + 1)
+        fixed = total = 0
+        for finding in result.findings:
+            total += 1
+            fixed += finding.fixed
+        self.findings += total
+        self.fixed += fixed
+        self.flags += total - fixed
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the counts by name, in report order."""
+        return {name: getattr(self, name) for name in Totals.__slots__}
 
 
 @dataclass(slots=True)
@@ -13,39 +43,19 @@ class Summary:
 
     mode: RunMode
     fail_on_flag: bool = False
-    changed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    failed: int = 0
-    fixes: int = 0
-    flags: int = 0
+    totals: Totals = field(default_factory=Totals)
 
     def add(self, result: FileResult) -> None:
         """Count one file's result."""
-        if result.status is FileStatus.CHANGED:
-            self.changed += 1
-        elif result.status is FileStatus.UNCHANGED:
-            self.unchanged += 1
-        elif result.status is FileStatus.SKIPPED:
-            self.skipped += 1
-        else:
-            self.failed += 1
-        fixed = sum(1 for f in result.findings if f.fixed)
-        self.fixes += fixed
-        self.flags += len(result.findings) - fixed
-
-    @property
-    def files(self) -> int:
-        """Return how many files were looked at."""
-        return self.changed + self.unchanged + self.skipped + self.failed
+        self.totals.add(result)
 
     @property
     def return_code(self) -> int:
         """0 ok, 1 check/diff found something to change, 2 a file failed (DESIGN.md)."""
-        if self.failed:
+        if self.totals.failed:
             return 2
         wants_clean = self.mode in (RunMode.CHECK, RunMode.DIFF)
-        if wants_clean and (self.changed or (self.fail_on_flag and self.flags)):
+        if wants_clean and (self.totals.changed or (self.fail_on_flag and self.totals.flags)):
             return 1
         return 0
 
@@ -53,19 +63,20 @@ class Summary:
         """Return e.g. `5 files: 2 changed, 2 unchanged, 1 failed; 14 fixes, 3 flags`."""
         verb = "would change" if self.mode is not RunMode.FIX else "changed"
         fix_word = "fixes needed" if self.mode is not RunMode.FIX else "fixes"
-        parts = [f"{self.changed} {verb}", f"{self.unchanged} unchanged"]
-        if self.skipped:
-            parts.append(f"{self.skipped} skipped")
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        noun = "file" if self.files == 1 else "files"
-        return f"{self.files} {noun}: {', '.join(parts)}; {self.fixes} {fix_word}, {self.flags} flags"
+        parts = [f"{self.totals.changed} {verb}", f"{self.totals.unchanged} unchanged"]
+        if self.totals.skipped:
+            parts.append(f"{self.totals.skipped} skipped")
+        if self.totals.failed:
+            parts.append(f"{self.totals.failed} failed")
+        totals = self.totals
+        noun = "file" if totals.files == 1 else "files"
+        return f"{totals.files} {noun}: {', '.join(parts)}; {totals.fixed} {fix_word}, {totals.flags} flags"
 
     def explain(self) -> str | None:
         """Return one line saying why the exit code is not 0."""
         code = self.return_code
         if code == 2:
-            return f"exit 2: {self.failed} file(s) refused or failed (see the errors above)"
+            return f"exit 2: {self.totals.failed} file(s) refused or failed (see the errors above)"
         if code == 1:
-            return "exit 1: some claims would change" if self.changed else "exit 1: flags found (--fail-on-flag)"
+            return "exit 1: some claims would change" if self.totals.changed else "exit 1: flags found (--fail-on-flag)"
         return None

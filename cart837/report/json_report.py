@@ -16,6 +16,7 @@ from cart837.batch import FileResult
 from cart837.rules import all_rules
 from cart837.rules.base import Finding
 from cart837.rules.sources import references
+from cart837.summary import Totals
 
 SCHEMA_VERSION = 1
 
@@ -91,31 +92,8 @@ def report_document(results: list[FileResult]) -> dict[str, Any]:
         totals.add(result)
     return {
         "schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "as_of": as_of(),
-        "files": [file_dict(r) for r in results], "totals": vars_of(totals), "rules": rules_dict(),
+        "files": [file_dict(r) for r in results], "totals": totals.as_dict(), "rules": rules_dict(),
     }
-
-
-@dataclass(slots=True)
-class Totals:
-    """The report's `totals`."""
-
-    files: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    failed: int = 0
-    findings: int = 0
-    fixed: int = 0
-    flags: int = 0
-
-    def add(self, result: FileResult) -> None:
-        """Count one file."""
-        self.files += 1
-        setattr(self, result.status.value, getattr(self, result.status.value) + 1)
-        self.findings += len(result.findings)
-        fixed = sum(1 for f in result.findings if f.fixed)
-        self.fixed += fixed
-        self.flags += len(result.findings) - fixed
 
 
 @dataclass(slots=True)
@@ -156,12 +134,7 @@ class JsonReportWriter:
             self._handle.close()
             os.unlink(self._temp)
             return
-        tail = {"totals": vars_of(self.totals), "rules": rules_dict()}
+        tail = {"totals": self.totals.as_dict(), "rules": rules_dict()}
         self._handle.write("\n], " + json.dumps(tail)[1:] + "\n")
         self._handle.close()
         os.replace(self._temp, self.path)
-
-
-def vars_of(totals: Totals) -> dict[str, int]:
-    """Return the totals as a dict."""
-    return {name: getattr(totals, name) for name in Totals.__slots__}
