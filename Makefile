@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 
 demo: install
 	rm -rf out
-	$(BIN)/cart837 fix fixtures/demo -o out --report out/report.json
-	@echo "fixed files in ./out, report in ./out/report.json"
+	$(BIN)/cart837 fix fixtures/demo -o out/fixed --report out/report.json \
+		--report-md out/report.md --report-html out/report.html
+	@echo "fixed files in ./out/fixed; reports: ./out/report.json, ./out/report.md, ./out/report.html"
 
 lint: install
 	$(BIN)/ruff check cart837 tests bench
