@@ -254,11 +254,12 @@ def bench_batch(scratch: Path) -> dict[str, object]:
         shutil.rmtree(target, ignore_errors=True)
         _say(f"  batch {BATCH_FILES}x{BATCH_CLAIMS}: --jobs {jobs} ...")
         argv = [sys.executable, "-m", "cart837", "fix", str(folder), "-o", str(target), "-q", "--jobs", str(jobs)]
+        load = os.getloadavg()[0]  # other work on the machine takes cores from the pool
         measured = measure(argv, _env())
         shutil.rmtree(target, ignore_errors=True)
         out[f"jobs{jobs}"] = {"seconds": round(measured.seconds, 3), "mb_s": round(megabytes / measured.seconds, 2),
                               "cpu_seconds": round(measured.cpu_seconds, 3), "rss_mb": round(measured.rss_mb, 1),
-                              "load_average": os.getloadavg()[0]}
+                              "cores_used": round(measured.cpu_seconds / measured.seconds, 2), "load_average": load}
     one, two = out["jobs1"], out["jobs2"]
     assert isinstance(one, dict) and isinstance(two, dict)
     out["speedup"] = round(one["seconds"] / two["seconds"], 2)
@@ -321,6 +322,27 @@ def ratio_table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _batch_only() -> int:
+    with tempfile.TemporaryDirectory(prefix="cart837-bench-") as scratch:
+        batch = bench_batch(Path(scratch))
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    results["jobs"] = batch
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    sys.stdout.write(_batch_line(batch) + "\n")
+    return 0
+
+
+def _batch_line(batch: dict[str, object]) -> str:
+    one, two = batch["jobs1"], batch["jobs2"]
+    assert isinstance(one, dict) and isinstance(two, dict)
+    return (
+        f"--jobs on {BATCH_FILES} files x {BATCH_CLAIMS:,} claims ({BATCH_MIX}, {batch['megabytes']} MB): "
+        f"--jobs 1 {one['seconds']} s wall ({one['cores_used']} cores busy), --jobs 2 {two['seconds']} s wall "
+        f"({two['cores_used']} cores busy): speed-up {batch['speedup']}x on {os.cpu_count()} CPUs, "
+        f"load average {two['load_average']:.1f} before the run"
+    )
+
+
 def _say(text: str) -> None:
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
@@ -332,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES), help="claims per file")
     parser.add_argument("--mixes", default=",".join(MIXES), help="which mixes")
     parser.add_argument("--skip-batch", action="store_true", help="do not measure --jobs on a batch")
+    parser.add_argument("--batch-only", action="store_true", help="measure only --jobs (results.json keeps the rest)")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "SOURCE", "TARGET"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -339,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         workers = {"floor": child_floor, "pyx12": child_pyx12, "library": child_library}
         sys.stdout.write(json.dumps(workers[kind](Path(source), Path(target))) + "\n")
         return 0
+    if args.batch_only:
+        return _batch_only()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     mixes = [m for m in args.mixes.split(",") if m.strip()]
     rules = rule_ids()
@@ -367,13 +392,7 @@ def main(argv: list[str] | None = None) -> int:
                    f"its MB/s on the {PYX12_MAX_CLAIMS:,}-claim file of the same mix.\n")
     out.extend([ratio_table(checks), ""])
     if batch is not None:
-        one, two = batch["jobs1"], batch["jobs2"]
-        assert isinstance(one, dict) and isinstance(two, dict)
-        out.append(
-            f"--jobs on {BATCH_FILES} files x {BATCH_CLAIMS:,} claims ({BATCH_MIX}, {batch['megabytes']} MB): "
-            f"--jobs 1 {one['seconds']} s, --jobs 2 {two['seconds']} s: speed-up {batch['speedup']}x "
-            f"on {os.cpu_count()} CPUs"
-        )
+        out.append(_batch_line(batch))
     sys.stdout.write("\n".join(out) + f"\nresults written to {RESULTS.relative_to(ROOT)}\n")
     return 0
 
