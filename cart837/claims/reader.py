@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from cart837.claims import fields as f
 from cart837.claims.model import Claim, Patient, Procedure, ServiceLine, patient_key
@@ -174,10 +175,7 @@ def _amount(text: str, name: str, location: Location) -> Decimal:
     return value
 
 
-def _optional_amount(text: str, name: str, location: Location) -> Decimal | None:
-    return _amount(text, name, location) if text.strip() else None
-
-
+@lru_cache(maxsize=8192)  # a file's dates repeat (every line of a claim, every claim of a day)
 def parse_date(text: str) -> date | None:
     """Parse CCYYMMDD; None when it is not a real date."""
     if len(text) != 8 or not is_count(text):
@@ -255,27 +253,41 @@ def _line(
     if sv2_index is None:
         raise ClaimStructureError(f"service line LX {number} has no SV2", location)
     sv2 = group[sv2_index].elements
-    where = f"SV2 of LX {number}"
     day, problem = line_date([s.elements for s in group if s.elements[0] == "DTP"], statement)
+    units, noncovered = get(sv2, f.SV2_UNITS), get(sv2, f.SV2_NONCOVERED)
     return ServiceLine(
         number=int(number),
         segments=tuple(group),
         sv2_index=sv2_index,
         revenue_code=get(sv2, f.SV2_REVENUE),
         procedure=_procedure(get(sv2, f.SV2_PROCEDURE), delimiters),
-        charge=_amount(get(sv2, f.SV2_CHARGE), f"{where} charge", location),
+        charge=_sv2_amount(get(sv2, f.SV2_CHARGE), number, "charge", location),
         unit_basis=get(sv2, f.SV2_UNIT_BASIS),
-        units=_optional_amount(get(sv2, f.SV2_UNITS), f"{where} units", location),
-        noncovered=_optional_amount(get(sv2, f.SV2_NONCOVERED), f"{where} non-covered charge", location),
+        units=_sv2_amount(units, number, "units", location) if units.strip() else None,
+        noncovered=_sv2_amount(noncovered, number, "non-covered charge", location) if noncovered.strip() else None,
         date=day,
         date_problem=problem,
     )
 
 
+def _sv2_amount(text: str, number: str, what: str, location: Location) -> Decimal:
+    """Read an SV2 amount; the error names it (`SV2 of LX 3 charge '1O0' is not an amount`)."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise ClaimStructureError(f"SV2 of LX {number} {what} {text!r} is not an amount", location)
+    return value
+
+
 def _procedure(value: str, delimiters: Delimiters) -> Procedure | None:
-    if not value:
-        return None
-    parts = value.split(delimiters.component.decode("latin-1"))
+    return _procedure_of(value, delimiters.component.decode("latin-1")) if value else None
+
+
+@lru_cache(maxsize=8192)  # SV202 values repeat (HC:38228, HC:G0463:25): one frozen Procedure each
+def _procedure_of(value: str, component: str) -> Procedure:
+    parts = value.split(component)
     first = f.PROC_FIRST_MODIFIER
     modifiers = tuple(m for m in parts[first : first + f.PROC_MODIFIER_SLOTS] if m)
     return Procedure(parts[f.PROC_QUALIFIER], parts[f.PROC_CODE] if len(parts) > 1 else "", modifiers)
