@@ -236,6 +236,8 @@ def _lines(
     location: Location,
 ) -> list[ServiceLine]:
     starts = [i for i in range(first_lx, len(segments)) if segments[i].elements[0] == "LX"]
+    if not starts:  # a claim without 2400 loops (not IG-valid, but it occurs): no lines to read
+        return []
     ends = [*starts[1:], len(segments)]
     return [_line(segments[a:b], delimiters, statement, location) for a, b in zip(starts, ends, strict=True)]
 

@@ -12,6 +12,7 @@ from cart837 import batch as batch_module
 from cart837.batch import build_index, expand_inputs
 from cart837.config import Config
 from tests.integrity.support import cart837, generate
+from tests.support import CART_CLAIM, ClaimSpec, Style, interchange
 
 
 def _cart(tmp_path: Path, name: str = "in.837", seed: int = 1) -> Path:
@@ -101,3 +102,19 @@ def test_leftover_temp_files_are_not_taken_as_inputs(tmp_path: Path) -> None:
     inputs, skipped = expand_inputs([str(source.parent)])
     assert [i.path for i in inputs] == [source]
     assert skipped == [str(leftover)]
+
+
+def test_a_claim_without_service_lines_of_a_car_t_patient_is_passed_through(tmp_path: Path) -> None:
+    """Found by atheris: read_claim died (ValueError from a strict zip) on a CLM with no LX."""
+    lineless = ClaimSpec("EMPTY", (), member=CART_CLAIM.member)
+    data = interchange(Style(), 1, [[CART_CLAIM, lineless]])
+    source = tmp_path / "in.837"
+    source.write_bytes(data)
+    result = cart837("fix", str(source), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    produced = (tmp_path / "out" / "in.837").read_bytes()
+    def block(text: bytes) -> bytes:
+        return text[text.index(b"CLM*EMPTY") : text.index(b"SE*")]
+
+    assert block(produced) == block(data)
+    assert b"CLM*EMPTY*0.00***13:A:1**A*Y*Y~\nDTP*434" in block(produced)
