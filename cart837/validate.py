@@ -88,8 +88,14 @@ class _Prepared:
 
     text: str
     offsets: array[int]
-    tags: tuple[str, ...]
+    data: bytes
+    element: bytes
     notes: tuple[str, ...]
+
+    def tag(self, index: int) -> str:
+        """Return the id of segment `index` (0-based), read from the original bytes."""
+        start = self.offsets[index]
+        return self.data[start : start + 4].split(self.element, 1)[0][:3].decode("latin-1")
 
 
 def validate_path(path: Path, display: str | None = None, show_phi: bool = False) -> ValidationReport:
@@ -145,21 +151,19 @@ def _prepare(data: bytes, file: str) -> _Prepared:
         raise ValidationError(f"pyx12 cannot read this file: {error.message}", error.location) from None
     term = delimiters.segment
     offsets: array[int] = array("q")
-    tags: list[str] = []
     parts: list[bytes] = []
     pos = start
     while pos < len(data):
         stop = data.find(term, pos)
         body = data[pos:] if stop < 0 else data[pos:stop]
         offsets.append(pos)
-        tags.append(body.split(delimiters.element, 1)[0][:3].decode("latin-1"))
         parts.append(body + term if stop >= 0 else body)
         pos = len(data) if stop < 0 else stop + 1
         while pos < len(data) and data[pos] in WHITESPACE:
             pos += 1
     text = b"".join(parts).decode("latin-1")
     notes = _routing_notes(parts, delimiters.element, term)
-    return _Prepared(text, offsets, tuple(tags), notes)
+    return _Prepared(text, offsets, data, delimiters.element, notes)
 
 
 def _routing_notes(parts: list[bytes], sep: bytes, term: bytes) -> tuple[str, ...]:
@@ -294,7 +298,7 @@ def _engine_message(error: Exception) -> str:
 def _crash_location(prepared: _Prepared, progress: _Progress, file: str) -> Location:
     """Place a pyx12 crash at the segment after the last one it finished."""
     index = min(progress.line, len(prepared.offsets) - 1)
-    return Location(file, prepared.offsets[index], index + 1, prepared.tags[index])
+    return Location(file, prepared.offsets[index], index + 1, prepared.tag(index))
 
 
 def _refuse_unreadable(records: list[logging.LogRecord], prepared: _Prepared, file: str) -> None:
@@ -342,7 +346,7 @@ def _where(line: Any, tag: str | None, prepared: _Prepared, file: str) -> Locati
     """Turn pyx12's 1-based segment line into a Location in the original bytes."""
     if not isinstance(line, int) or not 1 <= line <= len(prepared.offsets):
         return Location(file, None, None, tag)
-    return Location(file, prepared.offsets[line - 1], line, tag or prepared.tags[line - 1])
+    return Location(file, prepared.offsets[line - 1], line, tag or prepared.tag(line - 1))
 
 
 def _node_errors(node: dict[str, Any], tag: str, prepared: _Prepared, file: str) -> Iterator[IgError]:
