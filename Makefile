@@ -29,8 +29,16 @@ pytest: install
 
 test: lint pytest
 
+# Hypothesis at its heavy profile, then atheris: FUZZ_RUNS executions of the reader fuzz target
+# (README, Guarantees). A crash leaves its input in out/fuzz-crashes/: add it to tests/fuzz/regressions/.
+FUZZ_RUNS ?= 1000000
 fuzz: install
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/x12/test_fuzz.py tests/claims/test_summary.py
+	$(BIN)/pip install -q -e '.[fuzz]'
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/x12/test_fuzz.py tests/claims/test_summary.py \
+		tests/fuzz tests/integrity/test_properties.py
+	rm -rf out/fuzz-corpus && mkdir -p out/fuzz-crashes && $(BIN)/python -m tests.fuzz.seeds out/fuzz-corpus
+	$(BIN)/python -m tests.fuzz.run_atheris -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 \
+		-artifact_prefix=out/fuzz-crashes/ out/fuzz-corpus
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
