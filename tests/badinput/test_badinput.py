@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cart837 import validate
+from cart837.errors import ValidationError
 from tests.badinput.make_corpus import REFUSED, VALID, Case, build
 from tests.integrity.support import PUBLIC, cart837, generate
 
@@ -109,3 +111,19 @@ def _solo(good: Path, out: Path) -> bytes:
     if "0 changed" in result.stderr:
         assert produced == good.read_bytes()
     return produced
+
+
+def test_validate_judges_or_refuses_bad_files_without_a_traceback(corpus: tuple[Path, list[Case]]) -> None:
+    """pyx12 crashes on many of these (IndexError, AttributeError): each must be a ValidationError."""
+    folder, cases = corpus
+    sample = [c for c in cases[::12] if (folder / c.name).stat().st_size < 100_000]
+    outcomes = {"valid": 0, "invalid": 0, "refused": 0}
+    for case in sample:
+        try:
+            report = validate.validate_bytes((folder / case.name).read_bytes(), case.name)
+        except ValidationError as error:
+            assert "\n" not in error.one_line()
+            outcomes["refused"] += 1
+        else:
+            outcomes["valid" if report.valid else "invalid"] += 1
+    assert len(sample) >= 30 and outcomes["refused"] > 0 and outcomes["invalid"] > 0

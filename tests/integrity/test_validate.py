@@ -134,3 +134,17 @@ class _Source:
 
     def get_cur_line(self) -> int:
         return self.line
+
+
+def test_a_real_pyx12_crash_is_placed_at_the_segment_it_died_on(tmp_path: Path) -> None:
+    data = (STUPIDEDI / "ppo-repriced-claim.edi").read_bytes()
+    se_at, ge_at, iea_at = data.index(b"~SE*") + 1, data.index(b"~GE*") + 1, data.index(b"~IEA*") + 1
+    swapped = data[:se_at] + data[ge_at:iea_at] + data[se_at:ge_at] + data[iea_at:]  # GE before SE
+    path = tmp_path / "swapped.edi"
+    path.write_bytes(swapped)
+    result = cart837("validate", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"cart837: error: {path}: byte {iea_at}, segment {swapped.count(b'~', 0, iea_at) + 1} (IEA): "
+        "pyx12 4.0.0 crashed (IndexError: list index out of range); the file cannot be validated"
+    )
