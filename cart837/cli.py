@@ -114,7 +114,7 @@ def fix(
 
 
 def _validation_gate() -> OutputGate:
-    from cart837.validate import ValidationGate  # pyx12 is imported only when asked for
+    from cart837.validate_gate import ValidationGate  # pyx12 is imported only when asked for
 
     return ValidationGate()
 
@@ -378,7 +378,7 @@ def rules_command(config_path: str | None) -> None:
 @click.option("-v", "--verbose", count=True, help="More log output.")
 def validate_command(paths: tuple[str, ...], ack_dir: str | None, show_phi: bool, quiet: bool, verbose: int) -> None:
     """Validate PATHS against the 837I implementation guide with pyx12 (exit 0 valid, 1 invalid, 2 error)."""
-    from cart837 import validate  # pyx12 is imported only when asked for
+    from cart837 import validate, validate_gate  # pyx12 is imported only when asked for
 
     logs.configure(-1 if quiet else verbose)
     inputs, _skipped = expand_inputs(list(paths))
@@ -390,7 +390,7 @@ def validate_command(paths: tuple[str, ...], ack_dir: str | None, show_phi: bool
             else:
                 report = validate.validate_path(item.path, item.display, show_phi)
             if ack_dir:
-                validate.write_ack(report, Path(ack_dir) / item.relative.with_name(item.relative.name + ".999"))
+                validate_gate.write_ack(report, Path(ack_dir) / item.relative.with_name(item.relative.name + ".999"))
         except Cart837Error as error:
             _error(error.with_file(item.display).one_line())
             counts["failed"] += 1

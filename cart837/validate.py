@@ -11,18 +11,20 @@ to its 005010X223A2 map. Every report says when that routing was used. pyx12's o
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
 from array import array
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,6 @@ import pyx12.params
 import pyx12.x12n_document
 from lxml import etree
 
-from cart837.atomic import write_atomically
 from cart837.errors import Cart837Error, Location, ValidationError
 from cart837.x12.delimiters import BOM, WHITESPACE, read_isa
 
@@ -43,6 +44,7 @@ PROFESSIONAL_LABEL = "005010X222"  # GS08 of real 837I files whose ST03 says 005
 _INSTITUTIONAL_MAP = "837Q3.I.5010.X223.A1.xml"
 _CONTROL_MAP = "x12.control.00501.xml"
 _GS08, _ST03 = 8, 3
+_MAP_EDITS = 2  # bump when _write_maps changes what it writes (a new cache folder then)
 # Segments whose values may be PHI (names, ids, addresses, DOB, contacts): pyx12 quotes values in
 # its messages, so on these segments they are replaced unless the user asks for PHI.
 PHI_SEGMENTS = frozenset({"NM1", "N3", "N4", "DMG", "PER", "REF", "PAT"})
@@ -124,17 +126,6 @@ def validate_bytes(data: bytes, file: str = "-", show_phi: bool = False) -> Vali
     return ValidationReport(file, valid, errors, prepared.notes, ack)
 
 
-def new_errors(before: ValidationReport, after: ValidationReport) -> list[IgError]:
-    """Return the errors of `after` whose kind `before` does not have as often (made worse)."""
-    extra = Counter(e.signature() for e in after.errors) - Counter(e.signature() for e in before.errors)
-    found: list[IgError] = []
-    for error in after.errors:
-        if extra[error.signature()] > 0:
-            extra[error.signature()] -= 1
-            found.append(error)
-    return found
-
-
 # -- adapting real files for pyx12 ---------------------------------------------------------------
 
 
@@ -191,9 +182,34 @@ def _routing_notes(parts: list[bytes], sep: bytes, term: bytes) -> tuple[str, ..
 
 @cache
 def _map_directory() -> str:
-    """Build (once per process) pyx12's maps plus the routes to its 005010X223A2 map."""
-    folder = Path(tempfile.mkdtemp(prefix="cart837-pyx12-maps-"))
-    atexit.register(shutil.rmtree, folder, True)
+    """Return pyx12's maps plus the routes to its 005010X223A2 map, built once per version.
+
+    The folder is kept in the user's cache (`$XDG_CACHE_HOME/cart837`, else ~/.cache/cart837)
+    under a name that changes with pyx12's version and our routes, so runs and worker processes
+    share it and nothing is left in /tmp; built in a hidden folder, then renamed into place.
+    """
+    key = hashlib.sha256(repr((version("pyx12"), ROUTED_LABELS, PROFESSIONAL_LABEL, _MAP_EDITS)).encode())
+    cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cart837"
+    final = cache_root / f"pyx12-maps-{key.hexdigest()[:16]}"
+    if (final / "maps.xml").is_file():
+        return str(final)
+    try:
+        cache_root.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=cache_root, prefix=".building-"))
+    except OSError:  # no writable cache: a folder for this process only
+        building = Path(tempfile.mkdtemp(prefix="cart837-pyx12-maps-"))
+        atexit.register(shutil.rmtree, building, True)
+        _write_maps(building)
+        return str(building)
+    _write_maps(building)
+    try:
+        building.rename(final)
+    except OSError:  # another process renamed its copy first: use that one
+        shutil.rmtree(building, ignore_errors=True)
+    return str(final)
+
+
+def _write_maps(folder: Path) -> None:
     source = files("pyx12").joinpath("map")
     for entry in source.iterdir():
         if entry.name.endswith(".xml") or entry.name.endswith(".xsd"):
@@ -202,7 +218,6 @@ def _map_directory() -> str:
     for map_file in (_CONTROL_MAP, _INSTITUTIONAL_MAP):  # each map carries its own GS segment
         _add_codes(folder / map_file, "GS08", (*ROUTED_LABELS, PROFESSIONAL_LABEL))
     _add_codes(folder / _INSTITUTIONAL_MAP, "ST03", ROUTED_LABELS)
-    return str(folder)
 
 
 def _add_routes(index: Path) -> None:
@@ -383,52 +398,3 @@ def _redacted(error: IgError) -> IgError:
     message = error.message.replace(error.value, REDACTED) if error.value else error.message
     message = _QUOTED_SEGMENT.sub(lambda m: f"Segment {m.group(1)}", message)
     return IgError(error.location, error.element, error.code, message, REDACTED if error.value else "")
-
-
-# -- what the CLI uses ----------------------------------------------------------------------------
-
-
-def write_ack(report: ValidationReport, target: Path) -> None:
-    """Write the 999 pyx12 made for a file (atomically)."""
-    if not report.ack:
-        raise ValidationError(f"pyx12 {PYX12_VERSION} wrote no 999 for this file", Location(report.file))
-    write_atomically(target, report.ack.encode("ascii", "replace"))
-
-
-@dataclass(frozen=True, slots=True)
-class ValidationGate:
-    """`fix --validate`: a fixed file may not have an IG error its input does not have."""
-
-    def __call__(self, source: Path, produced: Path | None, display: str, rules: tuple[str, ...]) -> list[str]:
-        """Validate input and output; raise ValidationError to keep the output from being written."""
-        before = validate_path(source, display)
-        warnings = [f"{display}: note: {note}" for note in before.notes]
-        if not before.valid:
-            warnings.append(
-                f"{display}: input fails IG validation (pyx12 {PYX12_VERSION}, {_errors_word(len(before.errors))}); "
-                "the output is held to have no error the input does not have"
-            )
-        if produced is None:
-            return warnings
-        after = validate_path(produced, display)
-        worse = new_errors(before, after)
-        if worse:
-            raise ValidationError(_worse_message(worse, rules, before.valid), Location(display))
-        return warnings
-
-
-def _errors_word(count: int) -> str:
-    return f"{count} error" if count == 1 else f"{count} errors"
-
-
-def _worse_message(worse: list[IgError], rules: tuple[str, ...], input_valid: bool) -> str:
-    first = worse[0]
-    more = f" (+{len(worse) - 1} more)" if len(worse) > 1 else ""
-    what = "fails IG validation" if input_valid else "has IG errors its input does not have"
-    position = first.location.describe() or "the file"
-    by = ", ".join(rules) if rules else "no rule (an edit-layer bug)"
-    return (
-        f"fixed output not written: it {what} (pyx12 {PYX12_VERSION}): at output {position}: "
-        f"{IgError(Location(), first.element, first.code, first.message).describe()}{more}; "
-        f"changed by {by}"
-    )

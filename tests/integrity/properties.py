@@ -16,7 +16,8 @@ from pathlib import Path
 from cart837.batch import Batch, FileResult, FileStatus, RunMode, build_index, expand_inputs
 from cart837.config import Config
 from cart837.rules.engine import Engine
-from cart837.validate import new_errors, validate_bytes
+from cart837.validate import validate_bytes
+from cart837.validate_gate import new_errors
 from tests.integrity.support import LiteFile, envelope_problems
 
 
