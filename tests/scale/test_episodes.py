@@ -164,10 +164,10 @@ def test_int_table_grows_and_pickles() -> None:
 
 def test_odd_patient_keys_still_work() -> None:
     index = EpisodeIndex()
-    summary = ClaimSummary("C1", "131", "P1", "not-a-hash", "M1", ((1, "0874", "38228", date(2025, 3, 4)),))
+    summary = ClaimSummary("C€1", "131", "P1", "not-a-hash", "M1", ((1, "0874", "38228", date(2025, 3, 4)),))
     index.add_summary(summary, (0, 10), Config().code_table())
     assert "not-a-hash" in index.patients and list(index.patients) == ["not-a-hash"]
-    assert [line.claim_id for line in index.view("not-a-hash", (1, 0)).lines_on(date(2025, 3, 4))] == ["C1"]
+    assert [line.claim_id for line in index.view("not-a-hash", (1, 0)).lines_on(date(2025, 3, 4))] == ["C€1"]
 
 
 def test_member_ids_turn_from_a_set_into_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
