@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cart837 import logs
 from cart837.batch import FileResult, FileStatus, InputFile, OutputGate, RunMode, expand_inputs
 from cart837.config import Config, RuleMode, load_config
 from cart837.parallel import RunSettings, build_index, process_files
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 PathLike = str | Path
 
+
+logs.configure_default()  # a library must not print info logs on the caller's stdout
 
 def fix_many(
     paths: Iterable[PathLike],

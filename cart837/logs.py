@@ -150,3 +150,13 @@ def configure(verbosity: int = 0, stream: TextIO | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=False,
     )
+
+
+def configure_default() -> None:
+    """For library use: warnings and up, PHI-redacted, on stderr — unless the caller configured structlog.
+
+    structlog's own default prints every level to stdout, where a library caller may be
+    writing fixed files.
+    """
+    if not structlog.is_configured():
+        configure(0, sys.stderr)
