@@ -23,7 +23,8 @@ from cart837.claims.stream import ClaimBytes, FileStream, Interest, Passthrough,
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "fixtures" / "public"
-GENERATOR = Path("/work/shared/tools/gen837i.py")
+SHARED = ROOT.parent / "shared"  # CI checks the repository out with ../shared beside it
+GENERATOR = Path(os.environ.get("CART837_GEN837I", SHARED / "tools" / "gen837i.py"))
 if not GENERATOR.is_file():  # a clone outside the shared machine keeps a copy next to the fixtures
     GENERATOR = ROOT / "tools" / "gen837i.py"
 
@@ -337,3 +338,22 @@ PLAIN_CLAIM = ClaimSpec("CLAIM2", (Line("0450", "99284", ("25",), charge="950", 
 DEPENDENT_CLAIM = ClaimSpec(
     "CLAIM3", (Line("0874", "38228", charge="3000.00"),), member="M0003", dependent="TIM", filing="CI"
 )
+
+
+def rules_found(path: Path, rule_ids: frozenset[str] | set[str]) -> dict[str, set[str]]:
+    """Run `check` on one file with the default configuration; return claim -> rules (of `rule_ids`) with findings."""
+    from cart837.batch import Batch, RunMode, build_index, expand_inputs
+    from cart837.config import Config
+    from cart837.rules.engine import Engine
+
+    config = Config()
+    inputs, _ = expand_inputs([str(path)])
+    index, failures = build_index(inputs, config)
+    assert not failures
+    result = Batch(config, Engine(config), index, RunMode.CHECK).process(0, inputs[0])
+    assert result.error is None, result.error
+    found: dict[str, set[str]] = {}
+    for finding in result.findings:
+        if finding.rule in rule_ids:
+            found.setdefault(finding.claim, set()).add(finding.rule)
+    return found

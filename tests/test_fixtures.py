@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.support import PUBLIC, ROOT, public_files
+from tests.support import SHARED as SHARED_ROOT
 
-SHARED = Path("/work/shared/fixtures/public")
+SHARED = SHARED_ROOT / "fixtures" / "public"
 DEMO = ROOT / "fixtures" / "demo"
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from cart837.cli import main
+from tests.support import GENERATOR
 
-GENERATOR = Path("/work/shared/tools/gen837i.py")
 REPO = Path(__file__).resolve().parents[2]
 PUBLIC = REPO / "fixtures" / "public"
 

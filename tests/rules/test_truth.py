@@ -7,7 +7,6 @@ finding must equal the truth's `expected_rules` restricted to them, in both dire
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -15,12 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cart837.batch import Batch, RunMode, build_index, expand_inputs
-from cart837.config import Config
-from cart837.rules.engine import Engine
+from tests.support import GENERATOR, rules_found
 
 RULE_IDS = frozenset({"CART-001", "CART-004", "CART-005", "CART-006", "CART-007", "CART-008", "CART-009"})
-GENERATOR = Path(os.environ.get("CART837_GEN837I", "/work/shared/tools/gen837i.py"))
 RUNS = {
     "mixed": ["--claims", "2500", "--seed", "11", "--cart-share", "0.5", "--all-scenarios"],
     "many-st-crlf": [
@@ -41,17 +37,7 @@ def _generate(tmp: Path, args: list[str]) -> tuple[Path, dict[str, list[str]]]:
 
 
 def _findings(path: Path) -> dict[str, set[str]]:
-    config = Config()
-    inputs, _ = expand_inputs([str(path)])
-    index, failures = build_index(inputs, config)
-    assert not failures
-    result = Batch(config, Engine(config), index, RunMode.CHECK).process(0, inputs[0])
-    assert result.error is None, result.error
-    got: dict[str, set[str]] = {}
-    for finding in result.findings:
-        if finding.rule in RULE_IDS:
-            got.setdefault(finding.claim, set()).add(finding.rule)
-    return got
+    return rules_found(path, RULE_IDS)
 
 
 @pytest.mark.parametrize("run", sorted(RUNS))

@@ -16,11 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cart837.batch import Batch, RunMode, build_index, expand_inputs
-from cart837.config import Config
-from cart837.rules.engine import Engine
+from tests.support import GENERATOR, rules_found
 
-GENERATOR = Path("/work/shared/tools/gen837i.py")
 RULES_B = frozenset(f"CART-{n:03d}" for n in range(10, 23))
 RUNS = {
     "seed12": ("--claims", "3000", "--seed", "12", "--cart-share", "0.5", "--all-scenarios"),
@@ -41,17 +38,7 @@ def _generate(tmp_path: Path, options: tuple[str, ...]) -> Path:
 
 
 def _found(path: Path) -> dict[str, set[str]]:
-    config = Config()
-    inputs, _ = expand_inputs([str(path)])
-    index, failures = build_index(inputs, config)
-    assert not failures
-    result = Batch(config, Engine(config), index, RunMode.CHECK).process(0, inputs[0])
-    assert result.error is None, result.error
-    found: dict[str, set[str]] = {}
-    for finding in result.findings:
-        if finding.rule in RULES_B:
-            found.setdefault(finding.claim, set()).add(finding.rule)
-    return found
+    return rules_found(path, RULES_B)
 
 
 @pytest.mark.parametrize("run", sorted(RUNS))

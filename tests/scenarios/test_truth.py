@@ -27,9 +27,9 @@ from click.testing import CliRunner
 
 from cart837.cli import main
 from cart837.rules import all_rules
+from tests.support import GENERATOR
 
 ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = Path("/work/shared/tools/gen837i.py")
 if not GENERATOR.is_file():  # a clone outside the shared machine keeps a copy next to the fixtures
     GENERATOR = ROOT / "tools" / "gen837i.py"
 
