@@ -93,6 +93,7 @@ def generate(
     interchanges: int = 1,
     scenarios: tuple[str, ...] = (),
     folder: Path | None = None,
+    all_scenarios: bool = False,
 ) -> Path:
     """Run gen837i.py once per argument set; return the .837 path (its .truth.json sits beside it)."""
     if not GENERATOR.is_file():
@@ -100,6 +101,7 @@ def generate(
     out = folder or Path(_cache_dir())
     name = f"g{claims}-{seed}-{cart_share}-{line_ending}-{delims.encode().hex()}-{claims_per_st}-{interchanges}"
     name += "-" + "-".join(scenarios) if scenarios else ""
+    name += "-all" if all_scenarios else ""
     path = out / f"{name}.837"
     args = [
         sys.executable, str(GENERATOR), "--claims", str(claims), "--seed", str(seed),
@@ -108,6 +110,8 @@ def generate(
     ]
     for scenario in scenarios:
         args += ["--scenario", scenario]
+    if all_scenarios:
+        args.append("--all-scenarios")
     subprocess.run(args, check=True, capture_output=True)
     return path
 
@@ -357,3 +361,18 @@ def rules_found(path: Path, rule_ids: frozenset[str] | set[str]) -> dict[str, se
         if finding.rule in rule_ids:
             found.setdefault(finding.claim, set()).add(finding.rule)
     return found
+
+
+def segment_starts(data: bytes, style: Style) -> list[int]:
+    """Return where each segment starts, after the whitespace that follows the previous terminator.
+
+    Written independently of cart837, so tests can check its reader against it.
+    """
+    term, starts, pos = style.segment.encode("latin-1"), [], 0
+    while pos < len(data):
+        while pos < len(data) and data[pos : pos + 1] in b" \t\r\n":
+            pos += 1
+        if pos < len(data):
+            starts.append(pos)
+            pos = data.index(term, pos) + 1
+    return starts

@@ -10,7 +10,17 @@ from click.testing import CliRunner
 
 from cart837.cli import main
 from cart837.errors import Cart837Error
-from tests.support import CART_CLAIM, DEPENDENT_CLAIM, PLAIN_CLAIM, PUBLIC, WELL_FORMED, Style, interchange, stream_join
+from tests.support import (
+    CART_CLAIM,
+    DEPENDENT_CLAIM,
+    PLAIN_CLAIM,
+    PUBLIC,
+    WELL_FORMED,
+    Style,
+    interchange,
+    segment_starts,
+    stream_join,
+)
 
 STYLES = {
     "tilde-lf": Style(),
@@ -26,18 +36,6 @@ def _file(style: Style) -> bytes:
     return interchange(style, 1, [CLAIMS[:4], CLAIMS[4:]]) + interchange(style, 2, [CLAIMS])
 
 
-def _starts(data: bytes, style: Style) -> list[int]:
-    """Return where each segment starts (after the whitespace that follows the previous terminator)."""
-    term, starts, pos = style.segment.encode(), [], 0
-    while pos < len(data):
-        while pos < len(data) and data[pos : pos + 1] in b" \t\r\n":
-            pos += 1
-        if pos < len(data):
-            starts.append(pos)
-            pos = data.index(term, pos) + 1
-    return starts
-
-
 def _refusal(data: bytes, chunk: int | None) -> Cart837Error:
     with pytest.raises(Cart837Error) as caught:
         stream_join(data, chunk_size=chunk)
@@ -48,7 +46,7 @@ def _refusal(data: bytes, chunk: int | None) -> Cart837Error:
 @pytest.mark.parametrize("chunk", CHUNKS)
 def test_wrong_se01_is_located_in_every_transaction(style: str, chunk: int | None) -> None:
     data = _file(STYLES[style])
-    starts = _starts(data, STYLES[style])
+    starts = segment_starts(data, STYLES[style])
     se_tag = ("SE" + STYLES[style].element).encode()
     ses = [n for n, start in enumerate(starts) if data[start : start + 3] == se_tag]
     assert len(ses) == 3
@@ -64,7 +62,7 @@ def test_wrong_se01_is_located_in_every_transaction(style: str, chunk: int | Non
 @pytest.mark.parametrize("chunk", CHUNKS)
 def test_binary_byte_is_located_exactly(style: str, chunk: int | None) -> None:
     data = _file(STYLES[style])
-    starts = _starts(data, STYLES[style])
+    starts = segment_starts(data, STYLES[style])
     for number in (len(starts) // 3, len(starts) // 2, len(starts) - 5):
         at = starts[number] + 4
         error = _refusal(data[:at] + b"\x00" + data[at:], chunk)

@@ -16,7 +16,17 @@ from cart837.errors import Cart837Error
 from cart837.x12.delimiters import read_isa
 from cart837.x12.segment import Segment, split_segments
 from tests.strategies import POOL, files, styles
-from tests.support import CART_CLAIM, EVERYTHING, PLAIN_CLAIM, ClaimSpec, Style, everything, interchange, stream_join
+from tests.support import (
+    CART_CLAIM,
+    EVERYTHING,
+    PLAIN_CLAIM,
+    ClaimSpec,
+    Style,
+    everything,
+    interchange,
+    segment_starts,
+    stream_join,
+)
 
 
 @given(files(), st.integers(1, 4096), st.sampled_from([f"M{n:03d}" for n in range(6)]))
@@ -71,25 +81,13 @@ def test_revenue_code_edit_through_stream_changes_one_segment(style: Style, data
     assert after[changed[0]].suffix == before[changed[0]].suffix
 
 
-def _segment_starts(data: bytes, style: Style) -> list[int]:
-    """Return where each segment of one interchange starts (independently of cart837)."""
-    term, starts, pos = style.segment.encode("latin-1"), [], 0
-    while pos < len(data):
-        while pos < len(data) and data[pos : pos + 1] in b" \t\r\n":
-            pos += 1
-        if pos < len(data):
-            starts.append(pos)
-            pos = data.index(term, pos) + 1
-    return starts
-
-
 @given(st.lists(styles(), min_size=1, max_size=3), st.integers(16, 4096), st.data())
 def test_wrong_se01_is_located_whatever_the_delimiters(styles_: list[Style], chunk: int, data: st.DataObject) -> None:
     parts = [interchange(style, n, [POOL[:2], POOL[2:5]]) for n, style in enumerate(styles_, start=1)]
     ses: list[tuple[int, int]] = []  # (byte offset, 1-based segment number) of every SE in the file
     offset = segments = 0
     for part, style in zip(parts, styles_, strict=True):
-        starts = _segment_starts(part, style)
+        starts = segment_starts(part, style)
         tag = ("SE" + style.element).encode("latin-1")
         ses += [(offset + s, segments + n + 1) for n, s in enumerate(starts) if part[s : s + 3] == tag]
         offset, segments = offset + len(part), segments + len(starts)
