@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cart837 import logs
-from cart837.batch import FileResult, FileStatus, InputFile, OutputGate, RunMode, expand_inputs
+from cart837.batch import InputFile, OutputGate, expand_inputs
 from cart837.config import Config, RuleMode, load_config
 from cart837.parallel import RunSettings, build_index, process_files
+from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules import all_rules
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ import sys
 import tempfile
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -27,30 +26,13 @@ from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, is_cart_relevant
 from cart837.errors import Cart837Error, InvariantError, Location
-from cart837.rules.base import Finding
+from cart837.results import ClaimChange, FileResult, FileStatus, RunMode
 from cart837.rules.engine import Engine
 from cart837.spill import SpillList
 from cart837.x12.delimiters import BOM, WHITESPACE
 from cart837.x12.segment import split_segments
 
 log = structlog.get_logger()
-
-
-class RunMode(StrEnum):
-    """What a run does with its results."""
-
-    FIX = "fix"
-    CHECK = "check"
-    DIFF = "diff"
-
-
-class FileStatus(StrEnum):
-    """How one file ended."""
-
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,36 +43,6 @@ class InputFile:
     display: str
     relative: Path
     is_stdin: bool = False
-
-
-@dataclass(slots=True)
-class ClaimChange:
-    """A changed claim's segments before and after, for `diff`."""
-
-    claim: str
-    segment_index: int
-    before: list[str]
-    after: list[str]
-
-
-@dataclass(slots=True)
-class FileResult:
-    """What happened to one file (DESIGN.md, Report contract `files[]`)."""
-
-    path: str
-    status: FileStatus
-    error: str | None = None
-    internal_error: bool = False
-    delimiters: dict[str, str | None] | None = None
-    sha256_in: str | None = None
-    sha256_out: str | None = None
-    claims: int = 0
-    claims_changed: int = 0
-    findings: SpillList[Finding] = field(default_factory=SpillList)  # on disk beyond the first few thousand
-    patients: dict[str, dict[str, str]] = field(default_factory=dict)
-    changes: list[ClaimChange] = field(default_factory=list)
-    output: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 class OutputGate(Protocol):

@@ -13,20 +13,13 @@ import click
 import structlog
 
 from cart837 import __version__, logs, parallel
-from cart837.batch import (
-    FileResult,
-    FileStatus,
-    InputFile,
-    OutputGate,
-    RunMode,
-    expand_inputs,
-    spool_stdin,
-)
+from cart837.batch import InputFile, OutputGate, expand_inputs, spool_stdin
 from cart837.config import Config, RuleMode, load_config
 from cart837.errors import Cart837Error
 from cart837.parallel import RunSettings
 from cart837.report.json_report import JsonReportWriter, report_document
 from cart837.report.unified import file_diff
+from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules import all_rules
 from cart837.summary import Summary
 

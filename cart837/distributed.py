@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from cart837 import logs
-from cart837.batch import Batch, FileResult, FileStatus, InputFile, index_file
+from cart837.batch import Batch, InputFile, index_file
 from cart837.episodes import EpisodeIndex
 from cart837.errors import Cart837Error
 from cart837.parallel import RunSettings
+from cart837.results import FileResult, FileStatus
 
 if TYPE_CHECKING:
     from distributed import Client

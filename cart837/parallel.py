@@ -22,18 +22,11 @@ from typing import BinaryIO
 import structlog
 
 from cart837 import logs
-from cart837.batch import (
-    Batch,
-    FileResult,
-    FileStatus,
-    InputFile,
-    OutputGate,
-    RunMode,
-    index_file,
-)
+from cart837.batch import Batch, InputFile, OutputGate, index_file
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex
 from cart837.errors import Cart837Error
+from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules.engine import Engine
 
 log = structlog.get_logger()

@@ -4,37 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cart837.batch import FileResult, RunMode
-
-
-@dataclass(slots=True)
-class Totals:
-    """Files by status and findings by kind: the report's `totals` and the summary line's counts."""
-
-    files: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    failed: int = 0
-    findings: int = 0
-    fixed: int = 0
-    flags: int = 0
-
-    def add(self, result: FileResult) -> None:
-        """Count one file (one pass over its findings, which may be spilled to disk)."""
-        self.files += 1
-        setattr(self, result.status.value, getattr(self, result.status.value) + 1)
-        fixed = total = 0
-        for finding in result.findings:
-            total += 1
-            fixed += finding.fixed
-        self.findings += total
-        self.fixed += fixed
-        self.flags += total - fixed
-
-    def as_dict(self) -> dict[str, int]:
-        """Return the counts by name, in report order."""
-        return {name: getattr(self, name) for name in Totals.__slots__}
+from cart837.results import FileResult, RunMode, Totals
 
 
 @dataclass(slots=True)

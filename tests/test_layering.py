@@ -12,19 +12,24 @@ import cart837
 PACKAGE = Path(cart837.__file__).resolve().parent
 # Rule modules hold logic; the registry (cart837.rules itself), base and sources are shared vocabulary.
 RULE_VOCABULARY = ("cart837.rules", "cart837.rules.base", "cart837.rules.sources", "cart837.rules.registry")
-ABOVE_RULES = ("cart837.report", "cart837.batch", "cart837.cli", "cart837.summary", "cart837.distributed")
 
-# package -> module prefixes it must never import
-FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "cart837.x12": (
-        "cart837.claims", "cart837.codes", "cart837.rules", "cart837.report", "cart837.batch", "cart837.cli",
-        "cart837.episodes", "cart837.config", "cart837.validate", "cart837.summary",
-    ),
-    "cart837.claims": ("cart837.codes", "cart837.rules", "cart837.config", "cart837.episodes", *ABOVE_RULES),
-    "cart837.codes": ("cart837.x12", "cart837.claims", "cart837.rules", "cart837.episodes", *ABOVE_RULES),
-    "cart837.rules": ABOVE_RULES,
-}
-
+# Every module of the package, by layer, lowest first (DESIGN.md, layers). A module may import
+# its own package and anything in a lower layer, never a module of its own layer's other
+# packages or above. A module that no entry names fails the test, so new code must choose a layer.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("cart837.errors", "cart837.logs", "cart837.atomic", "cart837.spill", "cart837.inttable"),
+    ("cart837.x12",),
+    ("cart837.claims", "cart837.codes"),
+    ("cart837.config", "cart837.episodes", "cart837.validate"),
+    ("cart837.rules",),
+    ("cart837.results",),
+    ("cart837.report", "cart837.summary"),
+    ("cart837.batch", "cart837.validate_gate"),
+    ("cart837.parallel",),
+    ("cart837.distributed",),
+    ("cart837.api", "cart837.review", "cart837.cli"),
+    ("cart837.__main__",),
+)
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -58,19 +63,66 @@ def _is_module(name: str) -> bool:
     return target.with_suffix(".py").is_file() or (target / "__init__.py").is_file()
 
 
-def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
+def _owner(name: str) -> tuple[int, str] | None:
+    """Return (layer, entry) of the LAYERS entry that holds module `name`, or None."""
+    for depth, entries in enumerate(LAYERS):
+        for entry in entries:
+            if name == entry or name.startswith(entry + "."):
+                return depth, entry
+    return None
+
+
+def _all_modules() -> list[str]:
+    return [_module_name(path) for path in sorted(PACKAGE.rglob("*.py"))]
+
+
+def upward_imports(module: str, imported: set[str]) -> list[str]:
+    """Return the imports of `module` that point to its own layer's other packages or above."""
+    own = _owner(module)
+    assert own is not None, f"{module} is in no layer"
     problems = []
-    for path in _modules(package):
-        for name in sorted(imports_of(path)):
-            if _is_module(name) and any(name == f or name.startswith(f + ".") for f in forbidden):
-                problems.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    for name in sorted(imported):
+        # `cart837` itself only re-exports the version and the lazy API.
+        if name == "cart837" or not _is_module(name):
+            continue
+        target = _owner(name)
+        if target is None or (target[1] != own[1] and target[0] >= own[0]):
+            problems.append(f"{module} imports {name}")
     return problems
 
 
-@pytest.mark.parametrize("package", list(FORBIDDEN))
-def test_package_imports_point_down(package: str) -> None:
-    assert _modules(package), f"{package} has no modules: the test is not looking at the code"
-    assert _violations(package, FORBIDDEN[package]) == []
+def test_every_module_has_a_layer() -> None:
+    modules = [name for name in _all_modules() if name != "cart837"]
+    assert len(modules) > 50, "the test is not looking at the package"
+    assert [name for name in modules if _owner(name) is None] == []
+
+
+@pytest.mark.parametrize("entry", [entry for entries in LAYERS for entry in entries])
+def test_imports_point_down(entry: str) -> None:
+    modules = [name for name in _all_modules() if name == entry or name.startswith(entry + ".")]
+    if entry == "cart837.review" and not modules:
+        pytest.skip("cart837.review does not exist yet")
+    assert modules, f"{entry} has no modules: the test is not looking at the code"
+    problems = []
+    for name in modules:
+        path = PACKAGE.parent / (name.replace(".", "/") + ".py")
+        if not path.is_file():
+            path = PACKAGE.parent / name.replace(".", "/") / "__init__.py"
+        problems += upward_imports(name, imports_of(path, name))
+    assert problems == []
+
+
+def test_an_upward_import_is_caught() -> None:
+    assert upward_imports("cart837.report.json_report", {"cart837.batch"}) == [
+        "cart837.report.json_report imports cart837.batch"
+    ]
+    assert upward_imports("cart837.summary", {"cart837.report.model"}) == [
+        "cart837.summary imports cart837.report.model"
+    ]
+    assert upward_imports("cart837.rules.engine", {"cart837.results"}) == [
+        "cart837.rules.engine imports cart837.results"
+    ]
+    assert upward_imports("cart837.results", {"cart837.rules.base", "cart837.spill"}) == []
 
 
 def test_report_never_imports_rule_logic() -> None:
@@ -94,4 +146,8 @@ def test_the_scanner_sees_every_kind_of_import(tmp_path: Path) -> None:
     )
     names = imports_of(sample, "cart837.x12.sample")
     assert {"cart837.x12.segment", "cart837.rules.engine", "cart837.x12.envelope", "cart837.report.html"} <= names
-    assert _violations("cart837.x12", FORBIDDEN["cart837.x12"]) == []
+    assert upward_imports("cart837.x12.sample", names) == [
+        "cart837.x12.sample imports cart837.report.html",
+        "cart837.x12.sample imports cart837.rules",
+        "cart837.x12.sample imports cart837.rules.engine",
+    ]

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from cart837 import __version__
-from cart837.batch import FileResult
+from cart837.results import FileResult, Totals
 from cart837.rules import all_rules
 from cart837.rules.base import Finding
 from cart837.rules.sources import references
-from cart837.summary import Totals
 
 SCHEMA_VERSION = 1
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from difflib import SequenceMatcher
 
-from cart837.batch import ClaimChange, FileResult
+from cart837.results import ClaimChange, FileResult
 
 CONTEXT = 3
 

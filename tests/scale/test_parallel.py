@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 import cart837
 from cart837.api import fix_many
-from cart837.batch import FileStatus
 from cart837.cli import main
 from cart837.config import Config, from_mapping
 from cart837.errors import Cart837Error, Location, X12SyntaxError
+from cart837.results import FileStatus
 from cart837.rules import all_rules
 from tests.scale.support import generate_all
 
