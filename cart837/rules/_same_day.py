@@ -20,11 +20,8 @@ DISTINCT_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 MODIFIER_SLOTS = 4  # SV202-3..6
 
 CART013 = "CART-013"
-ADVERSE_EVENT_REASON = (
-    "CART-013: the administration code includes physician monitoring and management of adverse "
-    "events during the administration; an 837I line has no clock times, so the record must show "
-    "whether this service was during the infusion (not reported separately) or apart from it"
-)
+# The reason itself is said once, in CART-013's rule text (its next step), not on every finding.
+ADVERSE_EVENT_REASON = "adverse events during the infusion: see CART-013"
 
 
 class Where(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from cart837.claims.edits import Edit
@@ -13,7 +14,9 @@ from cart837.codes.tables import CodeKind, CodeTable, Step
 from cart837.config import Config, RuleMode
 from cart837.episodes import EpisodeView
 
-__all__ = ["Action", "Finding", "Proposal", "Rule", "RuleContext", "RuleMode", "rule", "REGISTRY"]
+__all__ = ["Action", "Finding", "Proposal", "Rule", "RuleContext", "RuleMode", "Severity", "rule", "REGISTRY"]
+
+SENT_AS_CORRECTED = "Nothing: the line goes out corrected as shown."
 
 
 class Action(StrEnum):
@@ -28,6 +31,19 @@ class Action(StrEnum):
     FLAG = "flag"
 
 
+class Severity(StrEnum):
+    """How much a finding needs a person (DESIGN.md, schema 2)."""
+
+    ERROR = "error"  # will be rejected or is wrong: do not send the claim as it is
+    REVIEW = "review"  # a person must decide (every automatic 25/59, every fix a coder may check)
+    INFO = "info"  # nothing to do
+
+    @property
+    def rank(self) -> int:
+        """Return 0 for error, 1 for review, 2 for info (sort order: most urgent first)."""
+        return (Severity.ERROR, Severity.REVIEW, Severity.INFO).index(self)
+
+
 @dataclass(frozen=True, slots=True)
 class Proposal:
     """What a rule returns: an action on a line (or the claim), with the edits that make it."""
@@ -38,6 +54,8 @@ class Proposal:
     edits: tuple[Edit, ...] = ()
     date: date | None = None
     segment: str | None = None  # the flagged segment when it is not the line's SV2
+    severity: Severity | None = None  # None: the rule's (`Rule.severity_of`)
+    next_step: str | None = None  # None: the rule's `next_step` (flags) or `fix_next_step` (fixes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +73,16 @@ class Finding:
     after: str | None
     message: str
     citation: str
+    severity: Severity = Severity.INFO
+    next_step: str = ""
+    amount: Decimal | None = None  # the dollars the finding moves or puts at stake (DESIGN.md, schema 2)
+    output_line: int | None = None  # the line's LX in the output; None when removed or claim level
+    removed: tuple[int, ...] = ()  # a collapse: the input LX numbers it removed
+
+    @property
+    def input_line(self) -> int | None:
+        """Return the line's LX in the input (`line`)."""
+        return self.line
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +145,24 @@ class Rule:
     gate: bool = False  # CART-021/022: a finding blocks every fix on the claim
     doc: str = field(default="", repr=False)
     default_when: DefaultWhen | None = None  # a default that follows a setting (CART-011)
+    severity: Severity = Severity.REVIEW  # of the rule's flags (a proposal may say otherwise)
+    next_step: str = ""  # what the biller does about a flag, in billing words
+    fix_severity: Severity = Severity.INFO  # of an applied fix; an added modifier is always review
+    fix_next_step: str = SENT_AS_CORRECTED  # what the biller does about an applied fix
+
+    def severity_of(self, proposal: Proposal, fixed: bool) -> Severity:
+        """Return a finding's severity: the proposal's, else by what happened to it.
+
+        A fix not applied (flag mode, or a gate blocked the claim) is a decision for a person:
+        at least `review`. Every automatic modifier needs a chart that supports it: `review`.
+        """
+        if proposal.severity is not None:
+            return proposal.severity
+        if fixed:
+            return Severity.REVIEW if proposal.action is Action.MODIFIER else self.fix_severity
+        if proposal.edits:
+            return min(self.severity, Severity.REVIEW, key=lambda s: s.rank)
+        return self.severity
 
     def mode_under(self, config: Config) -> RuleMode:
         """Return the mode under `config`: `[rules]` first, else the (setting-dependent) default."""
@@ -140,8 +186,16 @@ def rule(
     config_keys: tuple[str, ...] = (),
     gate: bool = False,
     default_when: DefaultWhen | None = None,
+    severity: Severity = Severity.REVIEW,
+    next_step: str = "",
+    fix_severity: Severity = Severity.INFO,
+    fix_next_step: str = SENT_AS_CORRECTED,
 ) -> Callable[[Check], Check]:
-    """Register a rule's check function under its CART id."""
+    """Register a rule's check function under its CART id.
+
+    `severity`/`next_step` describe the rule's flags, `fix_severity`/`fix_next_step` its applied
+    fixes (DESIGN.md, schema 2); a proposal may override both for one finding.
+    """
 
     def register(check: Check) -> Check:
         fixes = default is RuleMode.FIX if can_fix is None else can_fix
@@ -152,7 +206,7 @@ def rule(
             modes.add(RuleMode.OFF)
         REGISTRY[id] = Rule(
             id, title, citation, default, check, frozenset(modes), config_keys, gate, check.__doc__ or "",
-            default_when,
+            default_when, severity, next_step, fix_severity, fix_next_step,
         )
         return check
 

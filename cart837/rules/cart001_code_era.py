@@ -8,7 +8,7 @@ from cart837.claims.edits import set_procedure_code
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import CodeInfo
 from cart837.config import RuleMode
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -17,6 +17,11 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     citation="[CPT-2025-CART]; [CT360-CLAIM]; [REF-CODING]",
     default=RuleMode.FIX,
     config_keys=("codes",),
+    severity=Severity.ERROR,
+    next_step=(
+        "check the date of service (FL 45, DTP*472) and the HCPCS code (FL 44, SV202) and correct whichever "
+        "is wrong; do not send until one code is valid on that date"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Crosswalk 0537T-0540T <-> 38225-38228 by the line's DOS; flag DOS before 2019-01-01.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
 from cart837.rules._collapse import collapse_daily
-from cart837.rules.base import Proposal, RuleContext, rule
+from cart837.rules.base import Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -14,6 +14,11 @@ from cart837.rules.base import Proposal, RuleContext, rule
     citation="[REF-CODING]; [CPT-2025-CART]",
     default=RuleMode.FIX,
     config_keys=("collapse_charge",),
+    severity=Severity.REVIEW,
+    next_step=(
+        "decide which claim keeps the administration line (FL 44, SV202) for that day and take it off the "
+        "other (a replacement claim if it was sent); check the kept line's revenue code (FL 42) and modifiers"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Collapse same-day 0540T/38228 lines into one line of 1 unit; never across dates.

@@ -7,7 +7,7 @@ from decimal import Decimal
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 PREP_STEPS = frozenset({Step.OUTBOUND_PREP, Step.INBOUND_PREP})
 ONE = Decimal(1)
@@ -19,6 +19,10 @@ ONE = Decimal(1)
     citation="[CPT-2025-CART]",
     default=RuleMode.FLAG,
     can_fix=False,
+    severity=Severity.INFO,
+    next_step=(
+        "nothing to change; confirm the units (FL 46, SV205) match the steps actually performed"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag (information only) a preparation line with units > 1 or billed twice in the episode.

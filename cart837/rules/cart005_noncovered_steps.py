@@ -10,7 +10,7 @@ from cart837.claims.model import ServiceLine
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
 from cart837.rules._lines import outpatient_only
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 RULE_ID = "CART-005"
 NONCOVERED_STEPS = frozenset({Step.COLLECTION, Step.OUTBOUND_PREP, Step.INBOUND_PREP})
@@ -24,6 +24,11 @@ ZERO = Decimal(0)
     "[OPPS-2025-PR]; [PFS-2025-FR]",
     default=RuleMode.FIX,
     config_keys=("outpatient_bill_types", "medicare_filing_codes", "payers"),
+    severity=Severity.ERROR,
+    next_step=(
+        "correct the non-covered charge (FL 48, SV207) so it is not above the line's total charge (FL 47, "
+        "SV203)"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Set SV207 = SV203 on 0537T-0539T / 38225-38227 lines of outpatient Medicare FFS claims.

@@ -7,7 +7,7 @@ from cart837.claims.model import ServiceLine
 from cart837.codes.tables import REVENUE_CODES_FROM, Confirmation
 from cart837.config import RuleMode
 from cart837.rules._lines import outpatient_only
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 _WORDS = {
     Confirmation.CONFIRMED: "confirmed",
@@ -22,6 +22,10 @@ _WORDS = {
     citation="[SE19009]; [CHA-2019]; [CGS-2021]; [RCA-2019]; [NUBC-REV]; [VISANTE-REV]; [REF-CODING]",
     default=RuleMode.FIX,
     config_keys=("outpatient_bill_types", "product_revenue_code", "extra_product_codes", "codes"),
+    severity=Severity.REVIEW,
+    next_step=(
+        "put the revenue code named above on the line (FL 42, SV201)"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Set SV201 to 0871-0874 by step, and the product line to `product_revenue_code` (0891).

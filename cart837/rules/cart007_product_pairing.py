@@ -10,7 +10,7 @@ from cart837.claims.edits import set_units
 from cart837.claims.model import ServiceLine
 from cart837.config import RuleMode
 from cart837.rules._lines import administrations, dates_of, describe, lx_list, outpatient_only, products
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 ONE = Decimal(1)
 Notes = dict[int, list[str]]  # administration LX -> what is wrong (one flag per administration line)
@@ -22,6 +22,11 @@ Notes = dict[int, list[str]]  # administration LX -> what is wrong (one flag per
     citation="[REF-CODING]; [MM11216]; [CGS-2021]; [NAHRI-2019]; [FDA-NDC]",
     default=RuleMode.FIX,
     config_keys=("outpatient_bill_types", "split_dose_products", "extra_product_codes", "codes"),
+    severity=Severity.ERROR,
+    next_step=(
+        "add or correct the CAR-T product line (Q-code on revenue code 0891, FL 42/44, dated the "
+        "administration day in FL 45) or correct the administration line; do not send until they pair"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Pair 0540T/38228 with one product line of 1 unit on the same DOS; fix the units, flag the rest.

@@ -6,7 +6,7 @@ from cart837.claims.model import ServiceLine
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
 from cart837.rules._lines import administrations, outpatient_only, products
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -16,6 +16,11 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     default=RuleMode.FLAG,
     can_fix=False,
     config_keys=("outpatient_bill_types", "extra_product_codes"),
+    severity=Severity.REVIEW,
+    next_step=(
+        "find the administration (0540T/38228, FL 44) for this product; bill it on this claim, or note why "
+        "the product is billed without it"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag each product line of an outpatient claim that has no 0540T/38228 line.

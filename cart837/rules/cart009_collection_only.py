@@ -5,7 +5,7 @@ from __future__ import annotations
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
 from cart837.rules._lines import dates_of, products
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 COLLECTION_STEPS = frozenset({Step.COLLECTION, Step.OUTBOUND_PREP})
 
@@ -16,6 +16,10 @@ COLLECTION_STEPS = frozenset({Step.COLLECTION, Step.OUTBOUND_PREP})
     citation="[REF-CY2025]; [SE19009]; [CHA-2019]",
     default=RuleMode.OFF,
     can_fix=False,
+    severity=Severity.INFO,
+    next_step=(
+        "nothing: collection without an administration is normal (the infusion may come later or not at all)"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Note (mode flag only) a claim whose CAR-T lines are collection/outbound preparation only.

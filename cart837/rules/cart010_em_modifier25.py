@@ -13,7 +13,7 @@ from cart837.rules._same_day import (
     slots_full,
     with_adverse_event_reason,
 )
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 MODIFIER_25 = "25"
 # [REF-CODING], quoted: what may be billed as a visit, and what may not
@@ -31,6 +31,16 @@ CAVEAT = (
     citation="[REF-CODING]; [EM-OPPS]",
     default=RuleMode.FIX,
     config_keys=("extra_em_codes",),
+    severity=Severity.REVIEW,
+    next_step=(
+        "check the chart: if the visit was separately identifiable from the infusion, add modifier 25 (FL 44,"
+        " SV202-3); if not, remove the visit line"
+    ),
+    fix_severity=Severity.REVIEW,
+    fix_next_step=(
+        "check the chart documents a visit separately identifiable from the infusion; if it does not, remove "
+        "modifier 25 (FL 44, SV202-3) or the visit line"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Add modifier 25 to an E/M billed on the day of a CAR-T administration on the same claim.

@@ -15,7 +15,7 @@ from cart837.rules._same_day import (
     same_day_drugs,
     with_adverse_event_reason,
 )
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 NONCOVERED = "noncovered"
 
@@ -29,6 +29,16 @@ NONCOVERED = "noncovered"
     config_keys=("bundled_admin_action", "supportive_drugs", "unrelated_drugs"),
     # RULES.md CART-011: the option itself asks for the edit, so it is enough to set it.
     default_when=lambda config: RuleMode.FIX if config.bundled_admin_action == NONCOVERED else RuleMode.FLAG,
+    severity=Severity.REVIEW,
+    next_step=(
+        "check the chart: if the hydration or drug was incidental to the infusion, mark the line non-covered "
+        "(FL 48, SV207) or remove it; if it treated another problem, add modifier 59 (FL 44)"
+    ),
+    fix_severity=Severity.REVIEW,
+    fix_next_step=(
+        "check the chart shows the hydration or drug was incidental to the infusion; if it treated another "
+        "problem, undo the non-covered amount (FL 48) and add modifier 59"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag hydration / drug administration on the day of a CAR-T administration as likely bundled.

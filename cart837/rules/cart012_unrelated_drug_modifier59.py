@@ -15,7 +15,7 @@ from cart837.rules._same_day import (
     slots_full,
     with_adverse_event_reason,
 )
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -24,6 +24,16 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     citation="[REF-CODING]; [MOD-X]",
     default=RuleMode.FIX,
     config_keys=("unrelated_drugs", "prefer_x_modifiers", "x_modifier"),
+    severity=Severity.REVIEW,
+    next_step=(
+        "check the chart: if the drug was unrelated to the CAR-T infusion, add modifier 59 (FL 44, "
+        "SV202-3..6), making room if all four slots are full"
+    ),
+    fix_severity=Severity.REVIEW,
+    fix_next_step=(
+        "check the chart documents the drug as unrelated to the CAR-T infusion; if it does not, remove "
+        "modifier 59 (FL 44, SV202-3)"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Add 59 (or x_modifier) to same-day drug administration when a same-DOS drug is unrelated.

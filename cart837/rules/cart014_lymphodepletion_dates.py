@@ -6,7 +6,7 @@ from cart837.claims.model import ServiceLine
 from cart837.codes.tables import CodeKind
 from cart837.config import RuleMode
 from cart837.rules._same_day import AdministrationDays, Where, administration_note, of_kind, same_day_drugs
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -15,6 +15,11 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     citation="[REF-CODING]; [CPT-ADMIN]",
     default=RuleMode.FLAG,
     config_keys=("lymphodepletion_drugs",),
+    severity=Severity.REVIEW,
+    next_step=(
+        "check the chemotherapy line's date of service (FL 45, DTP*472): lymphodepletion usually ends days "
+        "before the infusion; correct the date if it was keyed wrong"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag chemo administration (96409-96417) on the day of a CAR-T administration; never move it.

@@ -8,7 +8,7 @@ from cart837.claims.model import ServiceLine
 from cart837.codes.tables import PRODUCT_REVENUE_CODES
 from cart837.config import RuleMode
 from cart837.rules._markers import Markers, markers
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 TOKEN_CHARGE = Decimal("1.00")  # [NGS-IP]: covered product charge above a $1.00 token charge
 
@@ -19,6 +19,11 @@ TOKEN_CHARGE = Decimal("1.00")  # [NGS-IP]: covered product charge above a $1.00
     citation="[NGS-IP]; [X12-SV2]; [MM14247]",
     default=RuleMode.FLAG,
     config_keys=("inpatient_car_t_pcs",),
+    severity=Severity.REVIEW,
+    next_step=(
+        "correct the inpatient line as the message says (FL 42 revenue code, FL 44 HCPCS, FL 47 charge), or "
+        "confirm with the payer's inpatient CAR-T billing instructions"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag inpatient product charges, CPT step codes and a missing product on 11x claims.

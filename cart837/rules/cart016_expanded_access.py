@@ -6,7 +6,7 @@ from cart837.claims.fields import HI_CONDITION
 from cart837.config import RuleMode
 from cart837.rules._markers import CC_EXPANDED_ACCESS, NOTE_EXPANDED_ACCESS, hi_segment, markers, note_segment
 from cart837.rules._same_day import has_cart_line
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -14,6 +14,11 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     title="Expanded access",
     citation="[NGS-IP]; [BMS-CT360]; [NUBC-CC90]; [MM14247]",
     default=RuleMode.FLAG,
+    severity=Severity.REVIEW,
+    next_step=(
+        "if the product was given under expanded access, add condition code 90 (FL 18-28, HI*BG) and the note"
+        " \"Expand Acc Use\" (FL 80, NTE); otherwise remove the one present"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag an expanded-access note without CC 90, and CC 90 without the note on 11x claims.

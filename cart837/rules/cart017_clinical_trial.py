@@ -7,7 +7,7 @@ from cart837.claims.model import ServiceLine
 from cart837.config import RuleMode
 from cart837.rules._markers import CC_PAYER_ONLY_ZC, hi_segment, markers
 from cart837.rules._same_day import has_cart_line, outpatient_only
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 TRIAL_MODIFIERS = frozenset({"Q0", "Q1"})  # [MOD-Q]
 
@@ -17,6 +17,11 @@ TRIAL_MODIFIERS = frozenset({"Q0", "Q1"})  # [MOD-Q]
     title="Clinical trials",
     citation="[BMS-CT360]; [NGS-IP]; [MM14247]; [CMS-ZC]; [MOD-Q]",
     default=RuleMode.FLAG,
+    severity=Severity.REVIEW,
+    next_step=(
+        "complete the clinical-trial coding: Z00.6 (FL 67), condition code 30 (FL 18-28), value code D4 (FL "
+        "39-41) and modifier Q0/Q1 on outpatient lines (FL 44); remove condition code ZC"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag partial trial markers, outpatient trial lines without Q0/Q1, and CC ZC on input.

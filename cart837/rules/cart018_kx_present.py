@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 KX = "KX"
 
@@ -14,6 +14,10 @@ KX = "KX"
     title="KX / REMS attestation",
     citation="[NGS-KX]; [FCSO-NCD]",
     default=RuleMode.FLAG,
+    severity=Severity.INFO,
+    next_step=(
+        "nothing required on the 837I; keep KX only if the payer asks for it"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Note KX on 0540T/38228 as information; never add or remove KX.

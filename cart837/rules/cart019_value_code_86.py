@@ -5,7 +5,7 @@ from __future__ import annotations
 from cart837.codes.tables import PRODUCT_REVENUE_CODES
 from cart837.config import RuleMode
 from cart837.rules._markers import VC_INVOICE
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -14,6 +14,10 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     citation="[NUBC-REV]",
     default=RuleMode.OFF,
     can_fix=False,
+    severity=Severity.INFO,
+    next_step=(
+        "add value code 86 (FL 39-41, HI*BE) with the invoice cost if the payer asks for it"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Note a product claim without value code 86 (information; off by default, Medicare need U).

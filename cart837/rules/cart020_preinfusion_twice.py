@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cart837.config import RuleMode
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 PREINFUSION_REVENUE_CODES = frozenset({"0871", "0872", "0873"})
 
@@ -14,6 +14,11 @@ PREINFUSION_REVENUE_CODES = frozenset({"0871", "0872", "0873"})
     citation="[SE19009]; [CHA-2019]",
     default=RuleMode.FLAG,
     config_keys=("product_charge_includes_preinfusion",),
+    severity=Severity.REVIEW,
+    next_step=(
+        "check the payer contract: if the product charge already includes collection and processing, make "
+        "those lines non-covered (FL 48, SV207) or remove their charges"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag 0871-0873 charges on a product claim when the payer's product charge includes them.

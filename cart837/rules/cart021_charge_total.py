@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cart837.config import RuleMode
 from cart837.rules._same_day import has_cart_line
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -15,6 +15,11 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     can_fix=False,
     can_turn_off=False,
     gate=True,
+    severity=Severity.ERROR,
+    next_step=(
+        "correct the total charge (FL 47 line 23, CLM02) or the line charges (FL 47, SV203) so they add up, "
+        "then run cart837 again; do not send as is"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag a CAR-T claim whose CLM02 differs from the sum of its SV203; it then gets no fix.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cart837.config import RuleMode
 from cart837.episodes import is_cart_relevant
-from cart837.rules.base import Action, Proposal, RuleContext, rule
+from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
@@ -15,6 +15,11 @@ from cart837.rules.base import Action, Proposal, RuleContext, rule
     can_fix=False,
     can_turn_off=False,
     gate=True,
+    severity=Severity.ERROR,
+    next_step=(
+        "give each CAR-T line one date of service (FL 45, DTP*472) and the patient a complete name, member id"
+        " and birth date, then run cart837 again; do not send as is"
+    ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag CAR-T lines without one date of service and claims without a patient key; no fix then.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
-from cart837.claims.edits import apply
-from cart837.claims.model import Claim
+from cart837.claims.edits import EditKind, apply
+from cart837.claims.model import Claim, ServiceLine
 from cart837.codes.tables import CodeTable
 from cart837.config import Config, RuleMode
 from cart837.episodes import EpisodeView, is_cart_relevant
@@ -75,7 +76,7 @@ class Engine:
         changed = current is not claim
         if changed:
             self._check_invariants(claim, current, config, codes)
-        return ClaimOutcome(current, tuple(findings), changed)
+        return ClaimOutcome(current, finish(findings, current), changed)
 
     def _record(
         self, rule: Rule, mode: RuleMode, blocked_by: str, claim: Claim, proposal: Proposal
@@ -86,13 +87,23 @@ class Engine:
         fix = bool(proposal.edits) and mode is RuleMode.FIX and not blocked_by
         message = proposal.message
         after = None
+        next_step = proposal.next_step or (rule.fix_next_step if fix else rule.next_step)
+        amount = moved(claim, claim, line, proposal)
         if fix:
-            claim = apply(claim, list(proposal.edits))
+            fixed_claim = apply(claim, list(proposal.edits))
+            amount = moved(claim, fixed_claim, line, proposal)
+            claim = fixed_claim
             kept = next((ln for ln in claim.lines if ln.number == proposal.line), None)
             after = kept.sv2.text() if kept else None
         elif proposal.edits:
             reason = f"{blocked_by} flagged this claim" if blocked_by else f"{rule.id} is in flag mode"
             message = f"not changed ({reason}); the fix would be: {message}"
+            amount = moved(claim, apply(claim, list(proposal.edits)), line, proposal)
+            if proposal.next_step is None:
+                next_step = (
+                    f"settle the {blocked_by} finding first, then run cart837 again" if blocked_by
+                    else f"decide whether to make this change by hand (or set {rule.id} to \"fix\")"
+                )
         finding = Finding(
             rule=rule.id,
             action=proposal.action if fix else Action.FLAG,
@@ -105,6 +116,10 @@ class Engine:
             after=after,
             message=message,
             citation=cite(rule.citation),
+            severity=rule.severity_of(proposal, fix),
+            next_step=next_step,
+            amount=amount,
+            removed=removed_lines(proposal) if fix else (),
         )
         return claim, finding
 
@@ -119,3 +134,61 @@ class Engine:
             )
         if after.total != after.line_charges():
             raise InvariantError(f"claim {before.id}: CLM02 {after.total} != sum of SV203", before.location)
+
+
+def moved(before: Claim, after: Claim, line: ServiceLine | None, proposal: Proposal) -> Decimal:
+    """Return the dollars a finding moves or puts at stake (DESIGN.md, schema 2 `amount`).
+
+    A collapse: the removed lines' charges (summed onto the kept line, or dropped by keep-first).
+    Non-covered: what SV207 grew by. Any other line finding: the line's charge (SV203); a claim-level
+    finding: the claim total (CLM02).
+    """
+    kept = {ln.number for ln in after.lines}
+    removed = [ln.charge for ln in before.lines if ln.number not in kept]
+    if removed:
+        return sum(removed, Decimal(0))
+    if line is None:
+        return before.total
+    if proposal.action is Action.NONCOVERED and after is not before:
+        now = after.line(line.number).noncovered or Decimal(0)
+        return now - (line.noncovered or Decimal(0))
+    return line.charge
+
+
+def removed_lines(proposal: Proposal) -> tuple[int, ...]:
+    """Return the input LX numbers a fix removes (a collapse), in input order."""
+    return tuple(sorted(e.line for e in proposal.edits if e.kind is EditKind.REMOVE_LINE))
+
+
+def finish(findings: list[Finding], after: Claim) -> tuple[Finding, ...]:
+    """Add output LX numbers, say what later rules changed, and end each flag with its next step.
+
+    A flag is recorded when its rule runs; a later rule may still change or remove the line. The
+    finding then says so, so it never describes a state the output no longer has (issue 12).
+    """
+    if not findings:
+        return ()
+    output = {ln.number: position for position, ln in enumerate(after.lines, start=1)}
+    done: list[Finding] = []
+    for index, finding in enumerate(findings):
+        message = finding.message
+        if not finding.fixed and finding.line is not None:
+            message += _since(finding, findings[index + 1:])
+        if not finding.fixed and finding.next_step:
+            message = f"{message.rstrip('. ')}. Next step: {finding.next_step}"
+        out_line = output.get(finding.line) if finding.line is not None else None
+        done.append(replace(finding, message=message, output_line=out_line))
+    return tuple(done)
+
+
+def _since(finding: Finding, later: list[Finding]) -> str:
+    """Return a note on what later fixes of other rules did to the finding's line, or ''."""
+    note = ""
+    for other in later:
+        if not other.fixed or other.rule == finding.rule:
+            continue
+        if finding.line in other.removed:
+            return f" (since then {other.rule} removed LX {finding.line}: collapsed into LX {other.line})"
+        if other.line == finding.line and other.after is not None and other.after != finding.before:
+            note = f" (since then {other.rule} changed this line to {other.after})"
+    return note

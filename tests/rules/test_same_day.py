@@ -1,4 +1,4 @@
-"""Messages of the same-day rules: CART-010 quotes the caveat, CART-013's reason rides along."""
+"""Messages of the same-day rules: CART-010 quotes the caveat, CART-013 is pointed to."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cart837.errors import ConfigError
+from cart837.rules.base import REGISTRY
 from tests.rules.harness import Patient, config_of, run_fix, wrap
 
 DAY = """
@@ -38,11 +39,14 @@ def test_cart010_quotes_the_reference_caveat(tmp_path: Path) -> None:
     assert "care provided after the administration is complete" in message
 
 
-def test_cart013_reason_rides_on_010_011_012(tmp_path: Path) -> None:
+def test_cart013_reason_is_said_once_in_the_rule(tmp_path: Path) -> None:
+    """Issue 12: the findings point to CART-013; its reason is in the rule, not on every finding."""
     messages = _messages(tmp_path, DAY_WITH_ANTIBIOTIC)
     for key in ("CART-010@3", "CART-011@4", "CART-012@5"):
-        assert "CART-013: the administration code includes" in messages[key], key
+        assert "see CART-013" in messages[key], key
+        assert "monitoring and managing adverse events" not in messages[key], key
     assert not any(key.startswith("CART-013") for key in messages)
+    assert "monitoring and managing adverse events" in REGISTRY["CART-013"].next_step
 
 
 def test_cart013_off_drops_its_reason(tmp_path: Path) -> None:
