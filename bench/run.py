@@ -36,7 +36,8 @@ SEED = 837
 PYX12_MAX_CLAIMS = 10_000  # pyx12 runs at ~2 MB/s: bigger files use its rate on the 10k file of the mix
 BATCH_FILES, BATCH_CLAIMS, BATCH_MIX = 8, 10_000, "cancer-centre"
 FLOOR_CHUNK = 1 << 20  # the floor splits whole chunks into lists: 1 MB keeps its memory small
-TARGET_PYX12, TARGET_FLOOR, TARGET_RSS_MB = 30.0, 0.40, 150.0
+TARGET_PYX12 = {"clearinghouse": 30.0, "cancer-centre": 10.0}  # issue 14: x pyx12 round trip, per mix
+TARGET_FLOOR, TARGET_RSS_MB = 0.40, 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +216,85 @@ def child_library(source: Path, target: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - start, "claims": result.claims, "findings": len(result.findings)}
 
 
+STAGES = ("startup", "pass 1 scan", "claim build", "episode index", "rules", "edits", "pass 2 scan", "write",
+          "re-check")
+
+
+def child_stages(source: Path, target: Path) -> dict[str, float]:
+    """Fix one file through the library with CPU timers around each stage; return CPU seconds per stage.
+
+    The timers wrap module attributes from outside (the package has no timing code): pass 1
+    (`index_file`) less its claim summaries and index rows is its scan; pass 2 (`Batch._run`) less
+    claim building, rules and scanning is writing (hashing, the writer, SE recounts). Each timer
+    costs ~1 us, a little on claim-heavy files.
+    """
+    started = time.process_time()
+    import cart837
+    from cart837 import batch, episodes, logs
+    from cart837.claims import stream
+    from cart837.rules import engine
+
+    logs.configure(-1)
+    spent: dict[str, float] = {}
+
+    def timed(owner: object, name: str, stage: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            begin = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[stage] = spent.get(stage, 0.0) + time.process_time() - begin
+
+        setattr(owner, name, wrapper)
+
+    def timed_generator(owner: object, name: str, stage: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> Iterator[object]:
+            events = inner(*args, **kwargs)
+            while True:
+                begin = time.process_time()
+                try:
+                    event = next(events)
+                except StopIteration:
+                    return
+                finally:
+                    spent[stage] = spent.get(stage, 0.0) + time.process_time() - begin
+                yield event
+
+        setattr(owner, name, wrapper)
+
+    for owner, name, stage in (
+        (batch, "index_file", "pass 1"), (batch, "read_summary", "summaries"),
+        (episodes.EpisodeIndex, "add_summary", "episode index"), (batch.Batch, "_run", "pass 2"),
+        (batch, "read_claim", "claim objects"), (engine.Engine, "run", "engine"), (engine, "apply", "edits"),
+        (batch, "_recheck", "re-check"),
+    ):
+        timed(owner, name, stage)
+    timed_generator(stream.FileStream, "events", "scan")  # pass 1, pass 2 and the re-check
+    setup = time.process_time() - started
+    result = cart837.fix_file(source, output=target)
+    if result.error:
+        raise SystemExit(result.error)
+    total = time.process_time() - started
+    get = spent.get
+    pass1, pass2, scan = get("pass 1", 0.0), get("pass 2", 0.0), get("scan", 0.0)
+    summaries, index_rows = get("summaries", 0.0), get("episode index", 0.0)
+    pass1_scan = pass1 - summaries - index_rows
+    recheck = get("re-check", 0.0)
+    pass2_scan = max(scan - pass1_scan - recheck, 0.0)
+    claims, rules_all, edits = get("claim objects", 0.0), get("engine", 0.0), get("edits", 0.0)
+    stages = {
+        "startup": setup, "pass 1 scan": pass1_scan, "claim build": summaries + claims, "episode index": index_rows,
+        "rules": rules_all - edits, "edits": edits, "pass 2 scan": pass2_scan,
+        "write": pass2 - claims - rules_all - pass2_scan, "re-check": recheck,
+    }
+    stages["other"] = total - sum(stages.values())
+    return {"cpu_seconds": total, **{k: round(v, 4) for k, v in stages.items()}}
+
+
 # -- the run ------------------------------------------------------------------------------------
 
 TOOLS = ("cart837 fix (CLI)", "cart837.fix_file (library)", "pyx12 read+write", "pure-Python floor")
@@ -297,7 +377,8 @@ def ratios(runs: list[Run]) -> list[dict[str, object]]:
         rows.append({
             "mix": mix, "claims": claims, "cli_vs_pyx12": round(vs_pyx12, 1), "cli_vs_floor": round(vs_floor, 2),
             "cli_rss_mb": round(cli.rss_mb, 1),
-            "pyx12_target_met": vs_pyx12 >= TARGET_PYX12, "floor_target_met": vs_floor >= TARGET_FLOOR,
+            "pyx12_target": TARGET_PYX12[mix], "pyx12_target_met": vs_pyx12 >= TARGET_PYX12[mix],
+            "floor_target_met": vs_floor >= TARGET_FLOOR,
             "rss_target_met": cli.rss_mb < TARGET_RSS_MB, "pyx12_estimated": bool(pyx12.note),
         })
     return rows
@@ -308,6 +389,16 @@ def rule_ids() -> list[str]:
     code = "import json; from cart837.rules import all_rules; print(json.dumps([r.id for r in all_rules()]))"
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=_env())
     return list(json.loads(done.stdout))
+
+
+def compiled_modules() -> list[str]:
+    """Return the cart837 modules this checkout runs compiled (mypyc), for the record."""
+    code = (
+        "import json, importlib, sys; from cart837 import _compiled; "
+        "print(json.dumps(_compiled.compiled_modules()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
+    return list(json.loads(done.stdout)) if done.returncode == 0 else []
 
 
 def table(runs: list[Run]) -> str:
@@ -328,17 +419,38 @@ def table(runs: list[Run]) -> str:
 def ratio_table(rows: list[dict[str, object]]) -> str:
     """Return the target checks as a Markdown table."""
     lines = [
-        f"| mix | claims | CLI vs pyx12 (target >= {TARGET_PYX12:.0f}x) | CLI vs floor (target >= "
+        f"| mix | claims | CLI vs pyx12 (target) | CLI vs floor (target >= "
         f"{TARGET_FLOOR:.0%}) | CLI peak RSS (target < {TARGET_RSS_MB:.0f} MB) |",
         "|---|---:|---:|---:|---:|",
     ]
     for row in rows:
         ok = {True: "ok", False: "MISSED"}
         lines.append(
-            f"| {row['mix']} | {row['claims']:,} | {row['cli_vs_pyx12']}x {ok[bool(row['pyx12_target_met'])]} | "
+            f"| {row['mix']} | {row['claims']:,} | {row['cli_vs_pyx12']}x (>= {row['pyx12_target']}x) "
+            f"{ok[bool(row['pyx12_target_met'])]} | "
             f"{float(str(row['cli_vs_floor'])):.0%} {ok[bool(row['floor_target_met'])]} | "
             f"{row['cli_rss_mb']} MB {ok[bool(row['rss_target_met'])]} |"
         )
+    return "\n".join(lines)
+
+
+def bench_stages(mix: str, claims: int, scratch: Path) -> dict[str, float]:
+    """Return the CPU seconds per stage of fixing one generated file (child_stages)."""
+    path = cached_file(f"{mix}-{claims}", claims, MIXES[mix])
+    _say(f"  {mix} {claims}: stages ...")
+    measured = measure(_child("stages", str(path), str(scratch / "stages.837")), _env())
+    (scratch / "stages.837").unlink(missing_ok=True)
+    return {"mix": mix, "claims": claims, **measured.report}  # type: ignore[dict-item]
+
+
+def stage_table(rows: list[dict[str, float]]) -> str:
+    """Return each file's share of CPU per stage as a Markdown table."""
+    head = " | ".join(("mix", "claims", "CPU s", *STAGES, "other"))
+    lines = [f"| {head} |", "|---|" + "---:|" * (len(STAGES) + 3)]
+    for row in rows:
+        total = float(row["cpu_seconds"])
+        shares = " | ".join(f"{float(row[name]) / total:.0%}" for name in (*STAGES, "other"))
+        lines.append(f"| {row['mix']} | {int(row['claims']):,} | {total:.2f} | {shares} |")
     return "\n".join(lines)
 
 
@@ -380,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         kind, source, target = args.child
-        workers = {"floor": child_floor, "pyx12": child_pyx12, "library": child_library}
+        workers = {"floor": child_floor, "pyx12": child_pyx12, "library": child_library, "stages": child_stages}
         sys.stdout.write(json.dumps(workers[kind](Path(source), Path(target))) + "\n")
         return 0
     if args.batch_only:
@@ -388,22 +500,27 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     mixes = [m for m in args.mixes.split(",") if m.strip()]
     rules = rule_ids()
+    load_at_start = os.getloadavg()
     _say(f"rules registered: {len(rules)} ({', '.join(rules) or 'none'})")
     runs: list[Run] = []
+    stages: list[dict[str, float]] = []
     pyx12_rate: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="cart837-bench-") as scratch:
         for mix in mixes:
             for claims in sorted(sizes):
                 runs.extend(bench_file(mix, claims, Path(scratch), pyx12_rate))
+                stages.append(bench_stages(mix, claims, Path(scratch)))
         batch = None if args.skip_batch else bench_batch(Path(scratch))
     checks = ratios(runs)
     results = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_average_at_end": os.getloadavg()},
+                    "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg(),
+                    "compiled": compiled_modules()},
         "generator": {"seed": SEED, "args": _generator_args(0, 0.0, SEED)[4:], "mixes": MIXES},
         "rules": rules,
         "runs": [{**asdict(r), "mb_s": round(r.mb_s, 2), "claims_s": round(r.claims_s)} for r in runs],
         "targets": checks,
+        "stages": stages,
         "jobs": batch,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -411,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     if any(r.note for r in runs):
         out.append(f"\\* pyx12 is far slower (~2 MB/s): above {PYX12_MAX_CLAIMS:,} claims its time is estimated from "
                    f"its MB/s on the {PYX12_MAX_CLAIMS:,}-claim file of the same mix.\n")
-    out.extend([ratio_table(checks), ""])
+    out.extend([ratio_table(checks), "", "Share of CPU per stage (cart837.fix_file with a CPU timer per stage):", "",
+                stage_table(stages), ""])
     if batch is not None:
         out.append(_batch_line(batch))
     sys.stdout.write("\n".join(out) + f"\nresults written to {RESULTS.relative_to(ROOT)}\n")

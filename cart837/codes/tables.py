@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
@@ -150,9 +151,14 @@ def _convert(key: str, value: object, code: str) -> object:
 
 
 def default_codes() -> dict[str, CodeInfo]:
-    """Return the bundled tables of RULES.md §2."""
+    """Return the bundled tables of RULES.md §2 (a new dict; the entries are frozen and shared)."""
+    return dict(_bundled_codes())
+
+
+@cache  # read and parsed once per process, not once per file, payer and engine
+def _bundled_codes() -> Mapping[str, CodeInfo]:
     raw = tomllib.loads(resources.files("cart837.codes").joinpath("data/codes.toml").read_text("utf-8"))
-    return {code: parse_code_entry(code, entry) for code, entry in raw["codes"].items()}
+    return MappingProxyType({code: parse_code_entry(code, entry) for code, entry in raw["codes"].items()})
 
 
 def build_table(
