@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 import tempfile
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
@@ -116,20 +115,6 @@ def interest_for(config: Config, member_ids: Container[str] = frozenset()) -> In
         procedure_codes |= payer_config.code_table().of_kind(CodeKind.PRODUCT)
         pcs.update(payer_config.inpatient_car_t_pcs)
     return Interest(CART_REVENUE_CODES, frozenset(procedure_codes), member_ids, frozenset(pcs))
-
-
-def build_index(inputs: list[InputFile], config: Config) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
-    """Pass 1: read every file's CAR-T claims into the episode index; remember failures."""
-    index = EpisodeIndex()
-    failures: dict[int, Cart837Error] = {}
-    for number, item in enumerate(inputs):
-        part = index_file(number, item, config)
-        if isinstance(part, Cart837Error):
-            failures[number] = part
-        else:
-            index.merge(part)
-    log.info("episode_index_built", **index.stats())
-    return index, failures
 
 
 def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | Cart837Error:
@@ -323,7 +308,3 @@ def _change(before: Claim, after: Claim, segment_index: int) -> ClaimChange:
         before.id, segment_index, [s.text() for s in before.segments()], [s.text() for s in after.segments()]
     )
 
-
-def stdin_stream() -> BinaryIO:
-    """Return the binary standard input."""
-    return sys.stdin.buffer

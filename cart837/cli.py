@@ -354,12 +354,14 @@ def report_command(report_json: str, markdown_path: str | None, html_path: str |
 @main.command("rules")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 def rules_command(config_path: str | None) -> None:
-    """List every rule: id, title, default and configured mode, citation."""
+    """List every rule: id, title, default and configured mode, the settings it reads, citation."""
     config = _load(config_path)
     for rule in all_rules():
         configured = rule.mode_under(config)
         click.echo(f"{rule.id}  {rule.title}")
         click.echo(f"          default: {rule.default.value}  configured: {configured.value}")
+        if rule.config_keys:
+            click.echo(f"          settings: {', '.join(rule.config_keys)}")
         click.echo(f"          citation: {rule.citation}")
 
 

@@ -10,11 +10,10 @@ takes 41 MB (~56 bytes a line); dicts of EpisodeLine lists took pass 1 to 252 MB
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from cart837.claims.model import Claim
 from cart837.claims.summary import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
 from cart837.inttable import IntTable, MemberIds
@@ -44,8 +43,8 @@ class EpisodeLine:
 class EpisodeIndex:
     """(patient key, date) -> CAR-T-relevant lines, across every file of the run.
 
-    `lines` is a read-only mapping view, `patients` a set-like view; add with `add_claim`
-    (or `add_summary` in pass 1), combine per-file indexes with `merge`.
+    Add pass-1 summaries with `add_summary`, combine per-file indexes with `merge`, read one
+    patient's lines with `patient_lines` or one claim's view with `view`.
     """
 
     __slots__ = (
@@ -71,18 +70,6 @@ class EpisodeIndex:
         self._cache: tuple[str | None, dict[date, list[EpisodeLine]]] = (None, {})
 
     # -- building --------------------------------------------------------------------------
-
-    def add_claim(self, claim: Claim, ref: ClaimRef, codes: CodeTable) -> None:
-        """Record a claim's CAR-T-relevant lines that have a patient and a date."""
-        lines = tuple(
-            (line.number, line.revenue_code, line.code, line.date)
-            for line in claim.lines
-            if line.date is not None and is_cart_relevant(line.code, line.revenue_code, codes)
-        )
-        summary = ClaimSummary(
-            claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines
-        )
-        self.add_summary(summary, ref, codes)
 
     def add_summary(self, claim: ClaimSummary, ref: ClaimRef, codes: CodeTable) -> None:
         """Record a pass-1 summary (its lines are already the relevant, dated ones)."""
@@ -177,16 +164,6 @@ class EpisodeIndex:
 
     # -- reading ---------------------------------------------------------------------------
 
-    @property
-    def patients(self) -> Set[str]:
-        """Return the patient keys that have CAR-T lines (a read-only set view)."""
-        return _PatientsView(self)
-
-    @property
-    def lines(self) -> Mapping[tuple[str, date], list[EpisodeLine]]:
-        """Return (patient key, date) -> lines, in the order they were added (a read-only view)."""
-        return _LinesView(self)
-
     def view(self, patient: str | None, claim: ClaimRef) -> EpisodeView:
         """Return what one claim may know of its patient's other claims."""
         return EpisodeView(self, patient, claim)
@@ -256,44 +233,6 @@ def _key_number(key: str) -> int | None:
 
 def _key_text(number: int) -> str:
     return f"P{number:016x}"
-
-
-class _PatientsView(Set[str]):
-    """The patient keys of an index."""
-
-    def __init__(self, index: EpisodeIndex) -> None:
-        self._index = index
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._index._head(key) != _NO_ROW
-
-    def __iter__(self) -> Iterator[str]:
-        for key, _ in self._index._head_items():
-            yield key
-
-    def __len__(self) -> int:
-        return len(self._index._heads) + len(self._index._odd_heads)
-
-
-class _LinesView(Mapping[tuple[str, date], list[EpisodeLine]]):
-    """The index as the mapping it used to be: (patient key, date) -> lines."""
-
-    def __init__(self, index: EpisodeIndex) -> None:
-        self._index = index
-
-    def __getitem__(self, key: tuple[str, date]) -> list[EpisodeLine]:
-        found = self._index.patient_lines(key[0]).get(key[1]) if key[0] in self._index.patients else None
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __iter__(self) -> Iterator[tuple[str, date]]:
-        for patient in list(self._index.patients):
-            for day in list(self._index.patient_lines(patient)):
-                yield patient, day
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 def _flags(codes: CodeTable, code: str) -> int:

@@ -346,8 +346,9 @@ DEPENDENT_CLAIM = ClaimSpec(
 
 def rules_found(path: Path, rule_ids: frozenset[str] | set[str]) -> dict[str, set[str]]:
     """Run `check` on one file with the default configuration; return claim -> rules (of `rule_ids`) with findings."""
-    from cart837.batch import Batch, build_index, expand_inputs
+    from cart837.batch import Batch, expand_inputs
     from cart837.config import Config
+    from cart837.parallel import build_index
     from cart837.results import RunMode
     from cart837.rules.engine import Engine
 

@@ -31,7 +31,6 @@ class ServiceLine:
     revenue_code: str
     procedure: Procedure | None
     charge: Decimal
-    unit_basis: str
     units: Decimal | None
     noncovered: Decimal | None
     date: date | None

@@ -36,20 +36,6 @@ def read_claim(block: ClaimBytes, file: str) -> Claim:
     )
 
 
-def build_claim(
-    segments: list[Segment],
-    subscriber: list[Segment],
-    patient: list[Segment],
-    delimiters: Delimiters,
-    location: Location,
-    interchange: str,
-    transaction: str,
-) -> Claim:
-    """Assemble a Claim from its segments (CLM first) and context segments."""
-    context = _context([s.elements for s in subscriber], [s.elements for s in patient])
-    return _assemble(segments, context, delimiters, location, interchange, transaction)
-
-
 def rebuild_claim(claim: Claim, segments: list[Segment], numbers: list[int]) -> Claim:
     """Return `claim` over new segments (its header first); line i keeps input LX `numbers[i]`.
 
@@ -264,7 +250,6 @@ def _line(
         revenue_code=get(sv2, f.SV2_REVENUE),
         procedure=_procedure(get(sv2, f.SV2_PROCEDURE), delimiters),
         charge=_sv2_amount(get(sv2, f.SV2_CHARGE), number, "charge", location),
-        unit_basis=get(sv2, f.SV2_UNIT_BASIS),
         units=_sv2_amount(units, number, "units", location) if units.strip() else None,
         noncovered=_sv2_amount(noncovered, number, "non-covered charge", location) if noncovered.strip() else None,
         date=day,

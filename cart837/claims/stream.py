@@ -21,7 +21,6 @@ from cart837.x12.envelope import EnvelopeChecker
 
 CHUNK_SIZE = 8 << 20
 _WS = rb"[ \t\r\n]*"
-_ENVELOPE_TAGS = (b"ISA", b"IEA", b"GS", b"GE", b"ST", b"SE")
 
 
 class Readable(Protocol):

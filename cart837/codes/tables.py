@@ -11,8 +11,6 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-CAT_I_START = date(2025, 1, 1)  # 38225-38228 replace 0537T-0540T ([CPT-2025-CART], [CT360-CLAIM])
-CAT_III_START = date(2019, 1, 1)  # [AAP-CATIII]
 REVENUE_CODES_FROM = date(2019, 4, 1)  # NUBC 087X/089X ([NUBC-REV])
 CART_REVENUE_CODES = frozenset({"0871", "0872", "0873", "0874", "0891", "0892"})
 PRODUCT_REVENUE_CODES = frozenset({"0891", "0892"})

@@ -13,7 +13,6 @@ from cart837.episodes import EpisodeView, is_cart_relevant
 from cart837.errors import InvariantError
 from cart837.rules import all_rules
 from cart837.rules.base import Action, Finding, Proposal, Rule, RuleContext
-from cart837.rules.sources import cite
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +114,7 @@ class Engine:
             before=before,
             after=after,
             message=message,
-            citation=cite(rule.citation),
+            citation=rule.citation,
             severity=rule.severity_of(proposal, fix),
             next_step=next_step,
             amount=amount,

@@ -204,11 +204,6 @@ def source_ids(citation: str) -> list[str]:
     return _ID.findall(citation)
 
 
-def cite(citation: str) -> str:
-    """Return the citation as written in the rule (ids; `references` resolves them)."""
-    return citation
-
-
 def references(citation: str) -> list[tuple[str, str]]:
     """Resolve each [ID] of a citation to its RULES.md §1.2 text."""
     known = {**SOURCES, **DESIGN_SOURCES}  # CART-021/022 cite DESIGN.md itself

@@ -27,8 +27,6 @@ class EnvelopeChecker:
     transaction_start: int = 0  # segment ordinal of the ST
     groups_in_interchange: int = 0
     transactions_in_group: int = 0
-    transactions_seen: int = 0
-    interchanges_seen: int = 0
     versions: set[str] = field(default_factory=set)
 
     def _loc(self, offset: int, ordinal: int, tag: str | None) -> Location:
@@ -42,7 +40,6 @@ class EnvelopeChecker:
             )
         self.interchange = elements[13].strip() if len(elements) > 13 else ""
         self.groups_in_interchange = 0
-        self.interchanges_seen += 1
 
     def gs(self, elements: list[str], offset: int, ordinal: int) -> None:
         """Open a functional group."""
@@ -77,7 +74,6 @@ class EnvelopeChecker:
         self.transaction = elements[2].strip() if len(elements) > 2 else ""
         self.transaction_start = ordinal
         self.transactions_in_group += 1
-        self.transactions_seen += 1
         return self.transaction
 
     def se(self, elements: list[str], offset: int, ordinal: int) -> None:

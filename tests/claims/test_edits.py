@@ -27,16 +27,14 @@ from cart837.claims.edits import (
     set_units,
 )
 from cart837.claims.model import Claim
-from cart837.claims.reader import build_claim, read_claim
+from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream
 from cart837.claims.writer import write_events
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, EpisodeView
-from cart837.errors import InvariantError, Location
+from cart837.errors import InvariantError
 from cart837.results import FileStatus, RunMode
 from cart837.rules.engine import ClaimOutcome, Engine
-from cart837.x12.delimiters import Delimiters
-from cart837.x12.segment import split_segments
 from tests.support import (
     CART_CLAIM,
     EVERYTHING,
@@ -254,9 +252,8 @@ def _builder_file(whole: bool = False) -> bytes:
 
 
 def test_code_or_modifier_on_an_empty_sv202_gets_the_hc_qualifier() -> None:
-    delimiters = Delimiters(b"*", b":", b"^", b"~")
-    text = b"CLM*Q1*100***13:A:1~LX*1~SV2*0874**100*UN*1~DTP*472*D8*20250501~"
-    claim = build_claim(list(split_segments(text, delimiters)), [], [], delimiters, Location(), "1", "0001")
+    (claim,) = read_claims(interchange(Style(), 1, [[ClaimSpec("Q1", (Line("0874", ""),))]]))
+    assert claim.lines[0].sv2.element(2) == ""
     coded = apply(claim, [set_procedure_code(1, "38228")])
     assert coded.lines[0].sv2.element(2) == "HC:38228"
     modified = apply(claim, [add_modifier(1, "25")])

@@ -156,7 +156,6 @@ def _check_claim(claim: Claim, want: C) -> None:
     assert got == [(x.number, x.revenue, x.code, x.charge, x.units, x.day) for x in want.lines]
     for line in claim.lines:
         assert line.modifiers == ()
-        assert line.unit_basis == "UN"
         assert line.noncovered is None
         assert line.date_problem is None
         assert line.sv2.tag == "SV2"

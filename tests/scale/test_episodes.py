@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import io
 import pickle
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from cart837.batch import InputFile, build_index, interest_for
+from cart837.batch import InputFile, interest_for
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream
 from cart837.claims.summary import ClaimSummary, read_summary
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeTable, Step
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, EpisodeLine, is_cart_relevant
 from cart837.errors import ClaimStructureError
 from cart837.inttable import IntTable, MemberIds
+from cart837.parallel import build_index
 from cart837.rules.engine import Engine
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.segment import segment_list, split_segments
@@ -41,13 +43,45 @@ def _claims(paths: list[Path], config: Config) -> list[Claim]:
     return out
 
 
+def _add_claim(index: EpisodeIndex, claim: Claim, ref: tuple[int, int], codes: CodeTable) -> None:
+    """The reference for pass 1's summaries: a claim built in full, its relevant dated lines added."""
+    lines = tuple(
+        (line.number, line.revenue_code, line.code, line.date)
+        for line in claim.lines
+        if line.date is not None and is_cart_relevant(line.code, line.revenue_code, codes)
+    )
+    summary = ClaimSummary(
+        claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines
+    )
+    index.add_summary(summary, ref, codes)
+
+
 def _by_read_claim(paths: list[Path], config: Config) -> EpisodeIndex:
-    """The reference: every claim of interest built in full and added with add_claim."""
+    """The reference: every claim of interest built in full and added with `_add_claim`."""
     index, engine = EpisodeIndex(), Engine(config)
     for claim in _claims(paths, config):
         ref = (int(claim.location.file), claim.location.byte_offset or 0)
-        index.add_claim(claim, ref, engine.settings(claim.payer_id)[1])
+        _add_claim(index, claim, ref, engine.settings(claim.payer_id)[1])
     return index
+
+
+def _lines(index: EpisodeIndex, patients: Iterable[str | None]) -> dict[tuple[str, date], list[EpisodeLine]]:
+    """Return (patient key, date) -> lines of `patients`, in the order the index holds them."""
+    return {
+        (patient, day): lines
+        for patient in patients
+        if patient is not None
+        for day, lines in index.patient_lines(patient).items()
+    }
+
+
+def _sizes(index: EpisodeIndex) -> tuple[int, int, int]:
+    stats = index.stats()
+    return stats["patients"], stats["claims"], stats["lines"]
+
+
+def _patients(paths: list[Path], config: Config) -> set[str | None]:
+    return {claim.patient.key for claim in _claims(paths, config)}
 
 
 @pytest.mark.parametrize(
@@ -65,8 +99,8 @@ def test_pass_one_summaries_index_what_full_claims_index(line_ending: str, delim
     slow = _by_read_claim(paths, config)
     assert failures == {}
     assert fast.stats()["lines"] > 100
-    assert dict(fast.lines) == dict(slow.lines)
-    assert set(fast.patients) == set(slow.patients)
+    assert _sizes(fast) == _sizes(slow)
+    assert _lines(fast, _patients(paths, config)) == _lines(slow, _patients(paths, config))
     assert len(fast.member_ids) == len(slow.member_ids) > 10
     assert all(claim.patient.member_id in fast.member_ids for claim in _claims(paths, config))
     assert "NOT-A-MEMBER" not in fast.member_ids
@@ -77,16 +111,20 @@ def test_merge_keeps_file_order_and_links_a_patient_across_files() -> None:
     config = Config()
     merged, _ = build_index([_item(p) for p in paths], config)
     slow = _by_read_claim(paths, config)
-    assert dict(merged.lines) == dict(slow.lines)
-    lines = next(iter(merged.lines.values()))
+    merged_lines = _lines(merged, _patients(paths, config))
+    assert merged.stats()["lines"] == slow.stats()["lines"] == sum(map(len, merged_lines.values()))
+    assert merged_lines == _lines(slow, _patients(paths, config))
+    lines = next(iter(merged_lines.values()))
     assert [line.claim[0] for line in lines] == sorted(line.claim[0] for line in lines)
     assert {line.claim[0] for line in lines} == {0, 1}
 
 
 def test_index_survives_pickling() -> None:
-    index, _ = build_index([_item(generate_all(claims=120, seed=5, cart_share=0.6))], Config())
+    path = generate_all(claims=120, seed=5, cart_share=0.6)
+    index, _ = build_index([_item(path)], Config())
     copy = pickle.loads(pickle.dumps(index))
-    assert dict(copy.lines) == dict(index.lines)
+    patients = _patients([path], Config())
+    assert _lines(copy, patients) == _lines(index, patients) != {}
     assert len(copy.member_ids) == len(index.member_ids) > 5
     assert copy.stats() == index.stats()
 
@@ -108,7 +146,7 @@ def test_view_answers_from_the_compact_rows() -> None:
     data = wrap([(Patient(), visit.format(id="A1")), (Patient(), visit.format(id="B2"))])
     blocks = _blocks(data)
     for block in blocks:
-        index.add_claim(read_claim(block, "t.837"), (0, block.offset), codes)
+        _add_claim(index, read_claim(block, "t.837"), (0, block.offset), codes)
     claim = read_claim(blocks[0], "t.837")
     view = index.view(claim.patient.key, (0, blocks[0].offset))
     day = date(2025, 3, 4)
@@ -121,7 +159,8 @@ def test_view_answers_from_the_compact_rows() -> None:
     assert view.administration_elsewhere(day)
     assert view.lines_on(date(2025, 3, 5)) == []
     assert index.view(None, (0, 0)).lines_on(day) == []
-    assert len(index.lines) == 1 and claim.patient.key in index.patients
+    assert claim.patient.key is not None and list(index.patient_lines(claim.patient.key)) == [day]
+    assert index.stats()["patients"] == 1
 
 
 def test_a_bad_amount_fails_pass_one_with_read_claims_message() -> None:
@@ -166,7 +205,7 @@ def test_odd_patient_keys_still_work() -> None:
     index = EpisodeIndex()
     summary = ClaimSummary("C€1", "131", "P1", "not-a-hash", "M1", ((1, "0874", "38228", date(2025, 3, 4)),))
     index.add_summary(summary, (0, 10), Config().code_table())
-    assert "not-a-hash" in index.patients and list(index.patients) == ["not-a-hash"]
+    assert index.stats()["patients"] == 1 and list(index.patient_lines("not-a-hash")) == [date(2025, 3, 4)]
     assert [line.claim_id for line in index.view("not-a-hash", (1, 0)).lines_on(date(2025, 3, 4))] == ["C€1"]
 
 
