@@ -1,18 +1,26 @@
-"""Atomic file replacement: a hidden temp file beside the target, then one rename.
+"""The one atomic writer: a hidden temp file beside the target, then one rename.
 
-A reader of the final name sees the old file or the whole new one, never a part. A process
+A reader of the final name sees the old file or the whole new one, never a part. Every file
+cart837 writes (fixed files, reports, acknowledgments) goes through `AtomicFile`. A process
 killed mid-write (SIGKILL, OOM) can leave only a hidden `.NAME.XXXXXXXX.cart837-tmp` beside
-the target: the next run ignores such files as inputs, and deleting them is always safe.
+the target: runs never read such files as inputs, and the next run over the same output
+folder removes them (`remove_stale_temps`). Temp files still open are tracked per process so a
+stop on a signal can remove them (`remove_live_temps`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
 
 TEMP_SUFFIX = ".cart837-tmp"
+_LIVE: set[str] = set()  # this process's temp files not yet renamed or removed
 
 
 def is_temp_name(path: Path) -> bool:
@@ -28,43 +36,105 @@ def default_mode() -> int:
     return 0o666 & ~mask
 
 
-def temp_beside(target: Path) -> Path:
-    """Create an empty hidden temp file in the target's directory, with the target's future mode."""
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX, delete=False
-    ) as handle:
-        temp = Path(handle.name)
-    try:
-        mode = target.stat().st_mode & 0o7777 if target.exists() else default_mode()
-        os.chmod(temp, mode)  # mkstemp makes 0600; an output (or --in-place input) keeps its usual mode
-    except OSError:
-        temp.unlink(missing_ok=True)
-        raise
-    return temp
+class AtomicFile:
+    """A file being written under a temp name beside `target`; `commit()` renames it into place.
 
-
-def replace_atomically(temp: Path, target: Path, durable: bool = False) -> None:
-    """Rename `temp` over `target`; with `durable`, fsync the data and the directory entry too.
-
-    `durable` matters when the target holds data that exists nowhere else (--in-place): after a
-    power loss the name then shows the old or the new bytes, not an empty file.
+    Used as a context manager it commits on a normal exit and abandons (removes the temp file)
+    on an exception; `abandon()` may also be called at any time. The temp file gets the mode the
+    target would get: the existing target's (--in-place), else 0666 less the umask (mkstemp
+    alone makes 0600, which a downstream service user cannot read). The target's folder must
+    exist: the caller decides whether a missing folder is created or refused.
     """
-    if durable:
-        _fsync(temp, os.O_RDONLY)
-    os.replace(temp, target)
-    if durable:
-        _fsync(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+    def __init__(self, target: Path, *, durable: bool = False) -> None:
+        self.target = target
+        self.durable = durable
+        descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+        os.close(descriptor)
+        _LIVE.add(name)
+        self.temp = Path(name)
+        try:
+            mode = target.stat().st_mode & 0o7777 if target.exists() else default_mode()
+            os.chmod(self.temp, mode)
+        except OSError:
+            self.abandon()
+            raise
+        self._handle: IO[Any] | None = None
+
+    def open(self, text: bool = False) -> IO[Any]:
+        """Open the temp file for writing (bytes, or UTF-8 text with \\n line ends); `commit` closes it."""
+        self._handle = self.temp.open("w", encoding="utf-8", newline="\n") if text else self.temp.open("wb")
+        return self._handle
+
+    def close(self) -> None:
+        """Close the handle `open` gave, if any."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def commit(self) -> None:
+        """Rename the temp file over the target; with `durable`, fsync the data and the directory entry.
+
+        `durable` matters when the target holds data that exists nowhere else (--in-place): after a
+        power loss the name then shows the old or the new bytes, not an empty file.
+        """
+        self.close()
+        if self.durable:
+            _fsync(self.temp, os.O_RDONLY)
+        os.replace(self.temp, self.target)
+        _LIVE.discard(str(self.temp))
+        if self.durable:
+            _fsync(self.target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+    def abandon(self) -> None:
+        """Remove the temp file; the target is left as it was."""
+        self.close()
+        self.temp.unlink(missing_ok=True)
+        _LIVE.discard(str(self.temp))
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if kind is None and str(self.temp) in _LIVE:
+            self.commit()
+        else:
+            self.abandon()
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write `data` under `target` through a temp file and one rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = temp_beside(target)
-    try:
-        temp.write_bytes(data)
-        replace_atomically(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
+def write_atomically(target: Path, data: bytes | str) -> None:
+    """Write bytes, or text as UTF-8, under `target` through a temp file and one rename."""
+    with AtomicFile(target) as output:
+        output.open(text=isinstance(data, str)).write(data)
+
+
+def remove_live_temps() -> None:
+    """Remove every temp file this process still has open (a stop on a signal: nothing half-written stays)."""
+    for name in list(_LIVE):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        _LIVE.discard(name)
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Remove temp files a killed run left under `folder` (any depth); return what was removed."""
+    removed: list[Path] = []
+    for found in _walk_temps(folder):
+        try:
+            found.unlink()
+        except OSError:
+            continue
+        removed.append(found)
+    return removed
+
+
+def _walk_temps(folder: Path) -> Iterator[Path]:
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                yield Path(root, name)
 
 
 def _fsync(path: Path, flags: int) -> None:

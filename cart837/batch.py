@@ -11,11 +11,11 @@ import tempfile
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 import structlog
 
-from cart837.atomic import is_temp_name, replace_atomically, temp_beside
+from cart837.atomic import AtomicFile, is_temp_name
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
@@ -191,23 +191,17 @@ class Batch:
         """Fix one file; on any error the file fails alone and no output is left behind."""
         result = FileResult(item.display, FileStatus.UNCHANGED)
         target = self.target(item)
-        writing = target is not None or stdout is not None
-        temp: Path | None = None
+        output: AtomicFile | None = None
         try:
             if target is not None:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                temp = temp_beside(target)
+                output = AtomicFile(target, durable=self.in_place)
             elif stdout is not None:
-                temp = temp_beside(Path(tempfile.gettempdir()) / "stdout")
-            sink = temp.open("wb") if temp else None
-            try:
-                self._run(number, item, result, sink)
-            finally:
-                if sink:
-                    sink.close()
-            if temp is not None and writing:
-                self._finish_output(item, result, temp, target, stdout)
-                temp = None
+                output = AtomicFile(Path(tempfile.gettempdir()) / "cart837-stdout")
+            self._run(number, item, result, cast(BinaryIO, output.open()) if output else None)
+            if output is not None:
+                output.close()
+                self._finish_output(item, result, output, stdout)
         except Cart837Error as error:
             _fail(result, error.with_file(item.display).one_line())
         except OSError as error:
@@ -217,8 +211,8 @@ class Batch:
             _fail(result, f"{item.display}: internal error, rerun with -v for the traceback")
             result.internal_error = True
         finally:
-            if temp is not None:
-                temp.unlink(missing_ok=True)
+            if output is not None:
+                output.abandon()  # a no-op once committed
         return result
 
     def _run(self, number: int, item: InputFile, result: FileResult, sink: BinaryIO | None) -> None:
@@ -255,9 +249,8 @@ class Batch:
 
         return write_events(stream.events(), fix, recounted)
 
-    def _finish_output(
-        self, item: InputFile, result: FileResult, temp: Path, target: Path | None, stdout: BinaryIO | None
-    ) -> None:
+    def _finish_output(self, item: InputFile, result: FileResult, output: AtomicFile, stdout: BinaryIO | None) -> None:
+        temp = output.temp
         if result.status is FileStatus.CHANGED:
             _recheck(temp, item.display)  # like black's assert_stable: never write a broken file
         if self.gate is not None:
@@ -268,14 +261,11 @@ class Batch:
             with temp.open("rb") as produced:
                 shutil.copyfileobj(produced, stdout, 1 << 20)
             stdout.flush()
-            temp.unlink()
             return
-        assert target is not None
         if self.in_place and result.status is FileStatus.UNCHANGED:
-            temp.unlink()
             return
-        replace_atomically(temp, target, durable=self.in_place)
-        result.output = str(target)
+        output.commit()
+        result.output = str(output.target)
 
 
 def _fail(result: FileResult, message: str) -> None:

@@ -29,6 +29,7 @@ def write_ack(report: ValidationReport, target: Path) -> None:
     """Write the 999 pyx12 made for a file (atomically)."""
     if not report.ack:
         raise ValidationError(f"pyx12 {PYX12_VERSION} wrote no 999 for this file", Location(report.file))
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, report.ack.encode("ascii", "replace"))
 
 

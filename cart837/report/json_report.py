@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cart837 import __version__
+from cart837.atomic import AtomicFile
 from cart837.results import FileResult, Totals
 from cart837.rules import all_rules
 from cart837.rules.base import Finding
@@ -101,14 +101,14 @@ class JsonReportWriter:
 
     path: Path
     totals: Totals = field(default_factory=Totals)
+    _output: AtomicFile | None = None
     _handle: IO[str] | None = None
-    _temp: str = ""
     _count: int = 0
 
     def __enter__(self) -> JsonReportWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        self._output = AtomicFile(self.path)
+        self._handle = self._output.open(text=True)
         head = {"schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "as_of": as_of()}
         self._handle.write(json.dumps(head)[:-1] + ', "files": [\n')
         return self
@@ -128,12 +128,10 @@ class JsonReportWriter:
         self._count += 1
 
     def __exit__(self, *exc: object) -> None:
-        assert self._handle is not None
+        assert self._handle is not None and self._output is not None
         if exc[0] is not None:
-            self._handle.close()
-            os.unlink(self._temp)
+            self._output.abandon()
             return
         tail = {"totals": self.totals.as_dict(), "rules": rules_dict()}
         self._handle.write("\n], " + json.dumps(tail)[1:] + "\n")
-        self._handle.close()
-        os.replace(self._temp, self.path)
+        self._output.commit()

@@ -1,0 +1,143 @@
+"""The `cart837` command (click): fix, check, diff, rules, report, validate.
+
+The commands only gather options: `options.RunOptions` holds what a fix/check/diff run was
+asked for, `run.run` carries it out, `output` prints what the user sees.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cart837 import __version__, logs
+from cart837.batch import expand_inputs
+from cart837.cli.options import RunOptions, error, load, with_common
+from cart837.cli.run import run
+from cart837.errors import Cart837Error
+from cart837.results import RunMode
+from cart837.rules import all_rules
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cart837")
+def main() -> None:
+    """Correct how CAR-T cell therapy is billed on X12 837I files, and report every change."""
+
+
+@main.command()
+@with_common
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), help="Write fixed files here.")
+@click.option("--in-place", is_flag=True, help="Overwrite the inputs (atomically).")
+@click.option("--validate", is_flag=True, help="Validate input and output with pyx12; never write a worse file.")
+@click.option("--dask", "dask", metavar="ADDRESS", help="Run the files on this Dask scheduler (paths must be shared).")
+def fix(**options: Any) -> None:
+    """Fix PATHS (files, directories or - for stdin) and report what changed."""
+    chosen = RunOptions(RunMode.FIX, **options)
+    if chosen.outdir and chosen.in_place:
+        raise click.UsageError("use either -o/--output or --in-place, not both")
+    if chosen.dask and not (chosen.outdir or chosen.in_place):
+        raise click.UsageError("--dask writes files on the cluster: give -o DIR or --in-place")
+    if chosen.dask and "-" in chosen.paths:
+        raise click.UsageError("--dask cannot read standard input: give files on a shared path")
+    run(chosen)
+
+
+@main.command()
+@with_common
+@click.option("--fail-on-flag", is_flag=True, help="Exit 1 on flags too, not only on needed fixes.")
+def check(**options: Any) -> None:
+    """Say whether PATHS need fixing; write nothing (exit 1 if they do)."""
+    run(RunOptions(RunMode.CHECK, **options))
+
+
+@main.command()
+@with_common
+def diff(**options: Any) -> None:
+    """Print a unified diff (one segment per line) of what fix would change."""
+    run(RunOptions(RunMode.DIFF, **options))
+
+
+@main.command("report")
+@click.argument("report_json", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--md", "markdown_path", type=click.Path(dir_okay=False), help="Write the Markdown report here.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+def report_command(report_json: str, markdown_path: str | None, html_path: str | None) -> None:
+    """Re-render the people's reports from a JSON report (Markdown on stdout when no file is named)."""
+    from cart837.report import markdown
+    from cart837.report import schema as report_schema
+    from cart837.report.model import Report
+    from cart837.report.people import write_people_reports
+
+    try:
+        if report_json == "-":
+            document = report_schema.parse(sys.stdin.read(), "-")
+        else:
+            document = report_schema.load(Path(report_json))
+        if markdown_path is None and html_path is None:
+            click.echo(markdown.render(Report.from_dict(document)), nl=False)
+            return
+        write_people_reports(
+            document, Path(markdown_path) if markdown_path else None, Path(html_path) if html_path else None
+        )
+    except Cart837Error as problem:
+        error(problem.one_line())
+        sys.exit(2)
+    except OSError as problem:
+        error(f"{problem.filename or 'report'}: cannot write the report: {problem.strerror or problem}")
+        sys.exit(2)
+
+
+@main.command("rules")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+def rules_command(config_path: str | None) -> None:
+    """List every rule: id, title, default and configured mode, the settings it reads, citation."""
+    config = load(config_path)
+    for rule in all_rules():
+        configured = rule.mode_under(config)
+        click.echo(f"{rule.id}  {rule.title}")
+        click.echo(f"          default: {rule.default.value}  configured: {configured.value}")
+        if rule.config_keys:
+            click.echo(f"          settings: {', '.join(rule.config_keys)}")
+        click.echo(f"          citation: {rule.citation}")
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--ack-dir", type=click.Path(file_okay=False), help="Write a 999 acknowledgment per file here.")
+@click.option("--show-phi", is_flag=True, help="Keep the data pyx12 quotes from patient segments (PHI!).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and invalid files.")
+@click.option("-v", "--verbose", count=True, help="More log output.")
+def validate_command(paths: tuple[str, ...], ack_dir: str | None, show_phi: bool, quiet: bool, verbose: int) -> None:
+    """Validate PATHS against the 837I implementation guide with pyx12 (exit 0 valid, 1 invalid, 2 error)."""
+    from cart837 import validate, validate_gate  # pyx12 is imported only when asked for
+
+    logs.configure(-1 if quiet else verbose)
+    inputs, _skipped = expand_inputs(list(paths))
+    counts = {"valid": 0, "invalid": 0, "failed": 0}
+    for item in inputs:
+        try:
+            if item.is_stdin:
+                report = validate.validate_bytes(sys.stdin.buffer.read(), "-", show_phi)
+            else:
+                report = validate.validate_path(item.path, item.display, show_phi)
+            if ack_dir:
+                validate_gate.write_ack(report, Path(ack_dir) / item.relative.with_name(item.relative.name + ".999"))
+        except Cart837Error as problem:
+            error(problem.with_file(item.display).one_line())
+            counts["failed"] += 1
+            continue
+        counts["valid" if report.valid else "invalid"] += 1
+        if report.valid and quiet:
+            continue
+        count = len(report.errors)
+        verdict = "valid" if report.valid else f"invalid ({count} error{'' if count == 1 else 's'})"
+        click.echo(f"{item.display}: {verdict}")
+        for line in [*(f"note: {n}" for n in report.notes), *(e.describe() for e in report.errors)]:
+            click.echo(f"  {line}")
+    if not quiet:
+        noun = "file" if len(inputs) == 1 else "files"
+        click.echo(f"{len(inputs)} {noun}: " + ", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
+    sys.exit(2 if counts["failed"] else 1 if counts["invalid"] else 0)

@@ -1,0 +1,113 @@
+"""What one `fix`/`check`/`diff` run was asked for: the options object the commands build."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cart837.config import Config, RuleMode, load_config
+from cart837.errors import Cart837Error
+from cart837.results import RunMode
+from cart837.rules import all_rules
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Every option of a file-processing command; click's keyword arguments map onto the fields.
+
+    A new option of fix/check/diff is one click decorator plus one field here.
+    """
+
+    mode: RunMode
+    paths: tuple[str, ...]
+    config_path: str | None = None
+    rules: str | None = None
+    report_json: str | None = None
+    report_md: str | None = None
+    report_html: str | None = None
+    show_phi: bool = False
+    quiet: bool = False
+    verbose: int = 0
+    jobs: int = 1
+    outdir: str | None = None
+    in_place: bool = False
+    validate: bool = False
+    dask: str | None = None
+    fail_on_flag: bool = False
+
+    @property
+    def verbosity(self) -> int:
+        """-1 quiet, 0 default, 1+ verbose."""
+        return -1 if self.quiet else self.verbose
+
+    @property
+    def output_dir(self) -> Path | None:
+        """The `-o` folder as a path."""
+        return Path(self.outdir) if self.outdir else None
+
+    @property
+    def to_stdout(self) -> bool:
+        """Whether the fixed file goes to standard output (fix with neither -o nor --in-place)."""
+        return self.mode is RunMode.FIX and self.outdir is None and not self.in_place
+
+
+def error(message: str) -> None:
+    """Print one `cart837: error:` line on stderr."""
+    click.echo(f"cart837: error: {message}", err=True)
+
+
+def known_rules() -> dict[str, frozenset[RuleMode]]:
+    """Return rule id -> the modes it allows, for configuration checks."""
+    return {r.id: r.modes for r in all_rules()}
+
+
+def load(config_path: str | None) -> Config:
+    """Load the configuration, or exit 2 with one line saying why not."""
+    try:
+        return load_config(Path(config_path) if config_path else None, known_rules())
+    except Cart837Error as problem:
+        error(problem.one_line())
+        sys.exit(2)
+
+
+def only_rules(rules: str | None) -> frozenset[str] | None:
+    """Return the rule ids of `--rules`, refusing unknown ones."""
+    if not rules:
+        return None
+    wanted = frozenset(r.strip() for r in rules.split(",") if r.strip())
+    unknown = wanted - set(known_rules())
+    if unknown:
+        raise click.BadParameter(f"unknown rule id(s): {', '.join(sorted(unknown))}", param_hint="--rules")
+    return wanted
+
+
+common = [
+    click.argument("paths", nargs=-1, required=True),
+    click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."),
+    click.option("--rules", "rules", help="Run only these rule ids this time (comma-separated)."),
+    click.option("--report", "report_json", type=click.Path(dir_okay=False), help="Write the JSON report here."),
+    click.option("--report-md", "report_md", type=click.Path(dir_okay=False), help="Write the Markdown report here."),
+    click.option("--report-html", "report_html", type=click.Path(dir_okay=False), help="Write the HTML report here."),
+    click.option("--show-phi", is_flag=True, help="Put patient identifiers in reports (PHI!)."),
+    click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+    click.option("-v", "--verbose", count=True, help="More log output; -v shows tracebacks."),
+    click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+        help="Process this many files at a time (a process pool); the report keeps the input order.",
+    ),
+]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_common(func: F) -> F:
+    """Attach the options every file-processing command shares."""
+    for decorator in reversed(common):
+        func = decorator(func)
+    return func

@@ -1,0 +1,141 @@
+"""One `fix`/`check`/`diff` run, from its RunOptions to its exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+
+from cart837 import logs, parallel
+from cart837.batch import InputFile, OutputGate, expand_inputs, spool_stdin
+from cart837.cli.options import RunOptions, error, load, only_rules
+from cart837.cli.output import Reporter, finish, progress, wants_progress
+from cart837.errors import Cart837Error
+from cart837.parallel import RunSettings
+from cart837.report.json_report import JsonReportWriter, report_document
+from cart837.results import FileResult, FileStatus, RunMode
+from cart837.summary import Summary
+
+
+def run(options: RunOptions) -> None:
+    """Run both passes over the inputs, report each file as it ends, print the summary and exit."""
+    logs.configure(options.verbosity)
+    config = load(options.config_path)
+    only = only_rules(options.rules)
+    outdir = options.output_dir
+    inputs, skipped = expand_inputs(list(options.paths), exclude=outdir)
+    _refuse_usage(options, inputs)
+    if outdir is not None:
+        _refuse_shared_targets(inputs, outdir)
+    inputs = [_spooled(i) if i.is_stdin else i for i in inputs]
+    mode = options.mode
+    summary = Summary(mode, options.fail_on_flag)
+    bar = wants_progress(len(inputs), options.quiet, options.verbose, options.to_stdout or mode is RunMode.DIFF)
+    try:
+        settings = RunSettings(
+            config, only, mode, outdir, options.in_place, options.show_phi, keep_changes=mode is RunMode.DIFF,
+            gate=_validation_gate() if options.validate else None, verbosity=options.verbosity,
+        )
+        reporter = Reporter(mode, summary, bar, options.quiet)
+        produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
+        results = _process(produced, inputs, skipped, options.report_json, bar, reporter)
+        _write_people_reports(results, options.report_md, options.report_html)
+    finally:
+        for item in inputs:
+            if item.is_stdin:
+                item.path.unlink(missing_ok=True)
+    finish(summary, options.quiet)
+
+
+def _refuse_usage(options: RunOptions, inputs: list[InputFile]) -> None:
+    """Refuse combinations of options and inputs that cannot work (click's usage error, exit 2)."""
+    stdin_items = [i for i in inputs if i.is_stdin]
+    if len(stdin_items) > 1:
+        raise click.UsageError("'-' may be given once")
+    if options.to_stdout and len(inputs) > 1:
+        raise click.UsageError("several inputs need -o DIR or --in-place (stdout takes one file)")
+    if options.in_place and stdin_items:
+        raise click.UsageError("--in-place cannot rewrite standard input")
+
+
+def _refuse_shared_targets(inputs: list[InputFile], outdir: Path) -> None:
+    """Refuse two inputs that `-o` would write to one path (the second would overwrite the first)."""
+    seen: dict[Path, str] = {}
+    for item in inputs:
+        target = outdir / item.relative
+        if target in seen:
+            raise click.UsageError(f"{seen[target]} and {item.display} would both be written to {target}")
+        seen[target] = item.display
+
+
+def _validation_gate() -> OutputGate:
+    from cart837.validate_gate import ValidationGate  # pyx12 is imported only when asked for
+
+    return ValidationGate()
+
+
+def _spooled(item: InputFile) -> InputFile:
+    return InputFile(spool_stdin(sys.stdin.buffer), "-", item.relative, is_stdin=True)
+
+
+def _results(
+    settings: RunSettings, inputs: list[InputFile], jobs: int, dask: str | None, to_stdout: bool
+) -> Iterator[FileResult]:
+    """Pass 1 (the episode index), then pass 2: each input's result, in input order."""
+    if dask:
+        from cart837.distributed import run_on_dask  # dask is imported only when asked for
+
+        try:
+            yield from run_on_dask(dask, settings, inputs)
+        except Cart837Error as problem:
+            error(problem.message)
+            sys.exit(2)
+        return
+    index, failures = parallel.build_index(inputs, settings.config, jobs)
+    yield from parallel.process_files(
+        settings, index, failures, inputs, jobs, sys.stdout.buffer if to_stdout else None
+    )
+
+
+def _process(
+    produced: Iterator[FileResult],
+    inputs: list[InputFile],
+    skipped: list[str],
+    report_json: str | None,
+    bar: bool,
+    on_result: Callable[[FileResult], None],
+) -> list[FileResult]:
+    """Pass 2, file by file: skipped files, then each input; each result is reported as it ends."""
+    results: list[FileResult] = []
+    writer = JsonReportWriter(Path(report_json)) if report_json else None
+    with writer if writer else nullcontext():
+        for path in skipped:
+            results.append(FileResult(path, FileStatus.SKIPPED))
+            on_result(results[-1])
+            if writer:
+                writer.add(results[-1])
+        with progress(inputs, bar) as items:
+            for _item, result in zip(items, produced, strict=True):
+                results.append(result)
+                on_result(result)
+                if writer:
+                    writer.add(result)
+    return results
+
+
+def _write_people_reports(results: list[FileResult], report_md: str | None, report_html: str | None) -> None:
+    """Write the Markdown and HTML reports (the same data as the JSON one) when asked."""
+    if not (report_md or report_html):
+        return
+    from cart837.report.people import write_people_reports  # with jsonschema: ~0.1 s of start-up when not needed
+
+    try:
+        write_people_reports(
+            report_document(results), Path(report_md) if report_md else None, Path(report_html) if report_html else None
+        )
+    except OSError as problem:
+        error(f"{problem.filename or 'report'}: cannot write the report: {problem.strerror or problem}")
+        sys.exit(2)
