@@ -113,8 +113,9 @@ def validate_path(path: Path, display: str | None = None, show_phi: bool = False
 def validate_bytes(data: bytes, file: str = "-", show_phi: bool = False) -> ValidationReport:
     """Validate X12 bytes with pyx12; raise ValidationError when pyx12 cannot judge them."""
     prepared = _prepare(data, file)
-    document, ack, last_line, records = _run_pyx12(prepared, file)
+    report, ack, last_line, records = _run_pyx12(prepared, file)
     _refuse_unreadable(records, prepared, file)
+    document = _error_document(report, _crash_location(prepared, last_line, file))
     found = list(_errors(document, prepared, file))
     found.extend(_logged_only(records, found, prepared, file))
     if not show_phi:
@@ -281,8 +282,11 @@ def _quiet_pyx12() -> Iterator[_Collect]:
         logger.setLevel(saved[2])
 
 
-def _run_pyx12(prepared: _Prepared, file: str) -> tuple[dict[str, Any], str, _Progress, list[logging.LogRecord]]:
-    """Run pyx12's x12n_document on the prepared text; its exceptions become ValidationErrors."""
+def _run_pyx12(prepared: _Prepared, file: str) -> tuple[str, str, _Progress, list[logging.LogRecord]]:
+    """Run pyx12's x12n_document on the prepared text: its JSON error report, 999, progress, log records.
+
+    Its exceptions become ValidationErrors.
+    """
     ack, report, progress = io.StringIO(), io.StringIO(), _Progress()
     with _quiet_pyx12() as collected:
         try:
@@ -296,11 +300,22 @@ def _run_pyx12(prepared: _Prepared, file: str) -> tuple[dict[str, Any], str, _Pr
             message = f"pyx12 {PYX12_VERSION} crashed ({type(error).__name__}: {error}); the file cannot be validated"
             raise ValidationError(message, _crash_location(prepared, progress, file)) from None
     progress.ok = progress.ok and bool(result)
+    return report.getvalue(), ack.getvalue(), progress, collected.records
+
+
+def _error_document(report: str, where: Location) -> dict[str, Any]:
+    """Decode pyx12's JSON error report; a missing or unreadable one means the file was not judged."""
     try:
-        document: dict[str, Any] = json.loads(report.getvalue() or "{}")
-    except json.JSONDecodeError:
-        document = {}
-    return document, ack.getvalue(), progress, collected.records
+        document = json.loads(report)
+    except json.JSONDecodeError as error:
+        why = "no error report" if not report.strip() else f"an unreadable error report ({error.msg})"
+        raise ValidationError(f"pyx12 {PYX12_VERSION} wrote {why}; the file cannot be validated", where) from None
+    if not isinstance(document, dict):
+        raise ValidationError(
+            f"pyx12 {PYX12_VERSION} wrote an error report that is not a JSON object; the file cannot be validated",
+            where,
+        )
+    return document
 
 
 def _engine_message(error: Exception) -> str:

@@ -74,3 +74,36 @@ def test_discovery_order(tmp_path: Path) -> None:
     assert load_config(explicit, KNOWN).x_modifier == "XS"  # --config pyproject.toml reads [tool.cart837]
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_config(tmp_path / "missing.toml", KNOWN)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[tool.cart837]\nx_modifier = "XS\n',  # an unterminated string
+        '[project]\nname = "x"\n[tool.cart837.rules]\n"CART-001" = \n',
+        'tool.cart837.x_modifier = "XS"\n[project\n',
+        '[tool."cart837"]\nx_modifier = "XS"\n\xff\n',
+    ],
+)
+def test_a_broken_pyproject_that_holds_our_table_is_an_error_naming_it(tmp_path: Path, text: str) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, KNOWN, cwd=tmp_path)
+    assert caught.value.one_line().startswith(f"{pyproject}: not valid TOML: ")
+
+
+def test_a_broken_pyproject_of_another_tool_is_passed_over(tmp_path: Path) -> None:
+    deep = tmp_path / "a"
+    deep.mkdir()
+    (deep / "pyproject.toml").write_text('[tool.other]\nx = "unterminated\n# tool.cart837 is named in a comment\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.cart837]\nx_modifier = "XS"\n')
+    assert find_config(deep) == (tmp_path / "pyproject.toml", True)
+
+
+def test_an_unreadable_configuration_is_an_error_naming_it(tmp_path: Path) -> None:
+    folder = tmp_path / "cart837.toml"
+    folder.mkdir()  # a folder where the file should be: reading it fails with an OSError
+    with pytest.raises(ConfigError) as caught:
+        load_config(folder, KNOWN)
+    assert caught.value.one_line().startswith(f"{folder}: cannot read: ")

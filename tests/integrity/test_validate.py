@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -147,4 +148,29 @@ def test_a_real_pyx12_crash_is_placed_at_the_segment_it_died_on(tmp_path: Path) 
     assert result.stderr.splitlines()[0] == (
         f"cart837: error: {path}: byte {iea_at}, segment {swapped.count(b'~', 0, iea_at) + 1} (IEA): "
         "pyx12 4.0.0 crashed (IndexError: list index out of range); the file cannot be validated"
+    )
+
+
+@pytest.mark.parametrize(
+    ("report", "why"),
+    [
+        ("", "wrote no error report"),
+        ('{"interchanges": [', "wrote an unreadable error report (Expecting value)"),
+        ("[]", "wrote an error report that is not a JSON object"),
+    ],
+)
+def test_a_missing_or_undecodable_pyx12_report_is_an_error_not_a_clean_file(
+    monkeypatch: pytest.MonkeyPatch, report: str, why: str
+) -> None:
+    def says_valid(_params: object, _source: object, _ack: object, _html: object, _xml: object, json_out: TextIO,
+                   *, callback: validate._Progress, **_kwargs: object) -> bool:
+        callback(None, _Source(3), None, True)
+        json_out.write(report)
+        return True
+
+    monkeypatch.setattr(validate.pyx12.x12n_document, "x12n_document", says_valid)
+    with pytest.raises(ValidationError) as caught:
+        validate.validate_path(STUPIDEDI / "ppo-repriced-claim.edi", "ppo.edi")
+    assert caught.value.one_line() == (
+        f"ppo.edi: byte 194, segment 4 (BHT): pyx12 4.0.0 {why}; the file cannot be validated"
     )
