@@ -30,7 +30,8 @@ pytest: install
 test: lint pytest
 
 # Hypothesis at its heavy profile, then atheris: FUZZ_RUNS executions of the reader fuzz target
-# (README, Guarantees). A crash leaves its input in out/fuzz-crashes/: add it to tests/fuzz/regressions/.
+# (README, Guarantees). A crash leaves its input in out/fuzz-crashes/: add it to tests/fuzz/regressions/
+# with NAME.expected beside it (`accepted` or the one-line refusal, once fixed).
 FUZZ_RUNS ?= 1000000
 fuzz: install
 	$(BIN)/pip install -q -e '.[fuzz]'

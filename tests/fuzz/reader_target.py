@@ -34,8 +34,13 @@ class ContractBroken(AssertionError):
 
 def one_input(data: bytes) -> None:
     """Read `data` (after its first byte, which picks the chunk size) and check the contract."""
+    read_input(data)
+
+
+def read_input(data: bytes) -> Cart837Error | None:
+    """Check the contract on `data`; return the refusal, or None when the reader accepted it."""
     if not data:
-        return
+        return None
     chunk, body = CHUNKS[data[0] % len(CHUNKS)], data[1:]
     parts: list[bytes] = []
     try:
@@ -48,7 +53,8 @@ def one_input(data: bytes) -> None:
                 parts.append(event.data)
                 if read_claim(event, "fuzz.837").to_bytes() != event.data:
                     raise ContractBroken("a claim does not rebuild its own bytes")
-    except Cart837Error:
-        return
+    except Cart837Error as refusal:
+        return refusal
     if b"".join(parts) != body:
         raise ContractBroken("the pass-through events do not join back to the input")
+    return None

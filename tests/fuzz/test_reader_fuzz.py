@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.reader_target import CHUNKS, one_input
+from tests.fuzz.reader_target import CHUNKS, one_input, read_input
 from tests.integrity.support import PUBLIC
 
 REGRESSIONS = Path(__file__).parent / "regressions"
@@ -56,14 +56,23 @@ def test_mutated_files_are_read_or_refused(data: bytes) -> None:
 
 
 def test_inputs_that_once_broke_the_reader() -> None:
-    """Every input a fuzzer or the bad-input corpus found goes in regressions/ (first byte: chunk size)."""
-    found = sorted(REGRESSIONS.iterdir())
-    assert len(found) >= 3
-    for path in found:
-        one_input(path.read_bytes())
+    """Every input a fuzzer or the bad-input corpus found goes in regressions/ (first byte: chunk size).
+
+    Beside each input, NAME.expected holds its outcome: `accepted`, or the one-line refusal.
+    """
+    inputs = sorted(p for p in REGRESSIONS.iterdir() if p.suffix != ".expected")
+    assert len(inputs) >= 3
+    for path in inputs:
+        expected = path.with_name(path.name + ".expected")
+        assert expected.is_file(), f"{path.name}: write its outcome into {expected.name}"
+        refusal = read_input(path.read_bytes())
+        outcome = "accepted" if refusal is None else refusal.one_line()
+        assert outcome == expected.read_text().strip(), path.name
+    assert {p.name for p in REGRESSIONS.glob("*.expected")} == {p.name + ".expected" for p in inputs}
 
 
-def test_the_seeds_are_read_losslessly_at_every_chunk_size() -> None:
+def test_the_seeds_are_accepted_losslessly_at_every_chunk_size() -> None:
     for seed in SEEDS:
         for selector in range(len(CHUNKS)):
-            one_input(bytes([selector]) + seed)
+            refusal = read_input(bytes([selector]) + seed)
+            assert refusal is None, f"chunk {CHUNKS[selector]}: {refusal.one_line()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TextIO
 
@@ -174,3 +175,20 @@ def test_a_missing_or_undecodable_pyx12_report_is_an_error_not_a_clean_file(
     assert caught.value.one_line() == (
         f"ppo.edi: byte 194, segment 4 (BHT): pyx12 4.0.0 {why}; the file cannot be validated"
     )
+
+
+def test_the_routed_maps_are_built_in_the_user_cache_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert validate._map_directory().startswith(os.environ["XDG_CACHE_HOME"])  # tests never touch ~/.cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    validate._map_directory.cache_clear()
+    try:
+        report = validate.validate_path(STUPIDEDI / "ppo-repriced-claim.edi")
+        built = [p.parent.name for p in (tmp_path / "cache" / "cart837").glob("*/maps.xml")]
+        assert report.valid and len(built) == 1 and built[0].startswith("pyx12-maps-")
+        assert list((tmp_path / "cache" / "cart837").iterdir()) == [tmp_path / "cache" / "cart837" / built[0]]
+        monkeypatch.setenv("XDG_CACHE_HOME", str(STUPIDEDI / "ppo-repriced-claim.edi"))  # a file: no cache there
+        validate._map_directory.cache_clear()
+        private = validate._map_directory()
+        assert Path(private, "maps.xml").is_file() and not private.startswith(str(STUPIDEDI))
+    finally:
+        validate._map_directory.cache_clear()
