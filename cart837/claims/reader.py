@@ -9,7 +9,6 @@ lists, since a Claim keeps only the payer and patient values drawn from it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -58,10 +57,10 @@ def rebuild_claim(claim: Claim, segments: list[Segment], numbers: list[int]) -> 
         ):
             lines.append(before)
         else:
-            lines.append(replace(_line(group, claim.delimiters, statement, claim.location), number=number))
+            lines.append(_line(group, claim.delimiters, statement, claim.location)._replace(number=number))
     same_clm = header[0] is claim.header[0]
     total = claim.total if same_clm else _amount(get(header[0].elements, f.CLM_TOTAL), "CLM02", claim.location)
-    return replace(claim, header=header, lines=tuple(lines), total=total)
+    return claim._replace(header=header, lines=tuple(lines), total=total)
 
 
 def element_lists(data: bytes | None, delimiters: Delimiters) -> list[list[str]]:
@@ -221,11 +220,19 @@ def _lines(
     statement: tuple[date | None, date | None],
     location: Location,
 ) -> list[ServiceLine]:
-    starts = [i for i in range(first_lx, len(segments)) if segments[i].elements[0] == "LX"]
-    if not starts:  # a claim without 2400 loops (not IG-valid, but it occurs): no lines to read
-        return []
-    ends = [*starts[1:], len(segments)]
-    return [_line(segments[a:b], delimiters, statement, location) for a, b in zip(starts, ends, strict=True)]
+    out: list[ServiceLine] = []  # a claim without 2400 loops (not IG-valid, but it occurs) has none
+    start = first_lx
+    for index in range(first_lx + 1, len(segments)):
+        if segments[index].elements[0] == "LX":
+            out.append(_line(segments[start:index], delimiters, statement, location))
+            start = index
+    if start < len(segments):
+        out.append(_line(segments[start:], delimiters, statement, location))
+    return out
+
+
+_SV2_WIDTH = max(f.SV2_REVENUE, f.SV2_PROCEDURE, f.SV2_CHARGE, f.SV2_UNITS, f.SV2_NONCOVERED) + 1
+_SV2_PADDING = ("",) * _SV2_WIDTH
 
 
 def _line(
@@ -237,19 +244,29 @@ def _line(
     number = get(group[0].elements, f.LX_NUMBER)
     if not is_count(number):
         raise ClaimStructureError(f"LX01 {number!r} is not a line number", location)
-    sv2_index = next((i for i, s in enumerate(group) if s.elements[0] == "SV2"), None)
-    if sv2_index is None:
+    sv2_index = -1
+    dates: list[tuple[str, ...]] = []
+    for index, segment in enumerate(group):
+        tag = segment.elements[0]
+        if tag == "DTP":
+            dates.append(segment.elements)
+        elif tag == "SV2" and sv2_index < 0:
+            sv2_index = index
+    if sv2_index < 0:
         raise ClaimStructureError(f"service line LX {number} has no SV2", location)
     sv2 = group[sv2_index].elements
-    day, problem = line_date([s.elements for s in group if s.elements[0] == "DTP"], statement)
-    units, noncovered = get(sv2, f.SV2_UNITS), get(sv2, f.SV2_NONCOVERED)
+    if len(sv2) < _SV2_WIDTH:  # absent trailing elements read as ""
+        sv2 = sv2 + _SV2_PADDING[len(sv2) :]
+    day, problem = line_date(dates, statement)
+    units, noncovered = sv2[f.SV2_UNITS], sv2[f.SV2_NONCOVERED]
+    procedure = sv2[f.SV2_PROCEDURE]
     return ServiceLine(
         number=int(number),
         segments=tuple(group),
         sv2_index=sv2_index,
-        revenue_code=get(sv2, f.SV2_REVENUE),
-        procedure=_procedure(get(sv2, f.SV2_PROCEDURE), delimiters),
-        charge=_sv2_amount(get(sv2, f.SV2_CHARGE), number, "charge", location),
+        revenue_code=sv2[f.SV2_REVENUE],
+        procedure=_procedure_of(procedure, delimiters.component.decode("latin-1")) if procedure else None,
+        charge=_sv2_amount(sv2[f.SV2_CHARGE], number, "charge", location),
         units=_sv2_amount(units, number, "units", location) if units.strip() else None,
         noncovered=_sv2_amount(noncovered, number, "non-covered charge", location) if noncovered.strip() else None,
         date=day,
@@ -266,10 +283,6 @@ def _sv2_amount(text: str, number: str, what: str, location: Location) -> Decima
     if value is None or not value.is_finite():
         raise ClaimStructureError(f"SV2 of LX {number} {what} {text!r} is not an amount", location)
     return value
-
-
-def _procedure(value: str, delimiters: Delimiters) -> Procedure | None:
-    return _procedure_of(value, delimiters.component.decode("latin-1")) if value else None
 
 
 @lru_cache(maxsize=8192)  # SV202 values repeat (HC:38228, HC:G0463:25): one frozen Procedure each

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import NamedTuple
 
 from cart837.x12.delimiters import Delimiters
 
@@ -11,11 +13,12 @@ _WS = b" \t\r\n"
 _WS_TEXT = _WS.decode("latin-1")
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """One segment: its elements as text and its raw bytes (terminator and suffix included).
 
     Text is latin-1 decoded so every byte round-trips. `elements[0]` is the segment id.
+    Immutable; a named tuple, not a frozen dataclass: a built claim makes ~25 of them and a
+    tuple is made ~3x faster (issue 14).
     """
 
     elements: tuple[str, ...]
@@ -88,6 +91,8 @@ def segment_list(data: bytes, delimiters: Delimiters) -> list[Segment]:
         return []
     pieces = data.decode("latin-1").split(term.decode("latin-1"))
     sep = delimiters.element.decode("latin-1")
+    if _space_after(term).search(data) is None:
+        return _plain_segments(data, pieces, sep, term)
     bodies = [pieces[0], *(piece.lstrip(_WS_TEXT) for piece in pieces[1:])]
     out: list[Segment] = []
     pos = 0
@@ -100,6 +105,28 @@ def segment_list(data: bytes, delimiters: Delimiters) -> list[Segment]:
         pos = end
     if bodies[last]:  # an unterminated tail; the envelope check reports it
         out.append(Segment(tuple(bodies[last].split(sep)), data[pos:], b""))
+    return out
+
+
+_new_tuple: Callable[[type[Segment], tuple[tuple[str, ...], bytes, bytes]], Segment] = tuple.__new__
+
+
+@lru_cache(maxsize=16)
+def _space_after(term: bytes) -> re.Pattern[bytes]:
+    return re.compile(re.escape(term) + b"[ \t\r\n]")
+
+
+def _plain_segments(data: bytes, pieces: list[str], sep: str, term: bytes) -> list[Segment]:
+    """segment_list when no whitespace follows a terminator (the usual one-line file): no strips."""
+    out: list[Segment] = []
+    pos = 0
+    make = _new_tuple  # Segment(...) without the named tuple's Python-level __new__
+    for body in pieces[:-1]:
+        end = pos + len(body) + 1
+        out.append(make(Segment, (tuple(body.split(sep)), data[pos:end], term)))
+        pos = end
+    if pieces[-1]:  # an unterminated tail; the envelope check reports it
+        out.append(Segment(tuple(pieces[-1].split(sep)), data[pos:], b""))
     return out
 
 
