@@ -7,9 +7,10 @@ and no rendering, so everything above the rules can depend on it without dependi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
-from cart837.rules.base import Finding
+from cart837.rules.base import Finding, Severity
 from cart837.spill import SpillList
 
 
@@ -58,7 +59,8 @@ class FileResult:
     changes: list[ClaimChange] = field(default_factory=list)
     output: str | None = None
     warnings: list[str] = field(default_factory=list)
-
+    held: list[str] = field(default_factory=list)  # claim ids written to --hold (CLM01, input order)
+    held_output: str | None = None  # where they went
 
 
 @dataclass(slots=True)
@@ -73,19 +75,50 @@ class Totals:
     findings: int = 0
     fixed: int = 0
     flags: int = 0
+    errors: int = 0  # findings by severity
+    reviews: int = 0
+    claims_to_work: int = 0  # claims with an error or review finding: the work list's rows
+    claims_held: int = 0
+    amount_fixed: Decimal = Decimal(0)  # dollars the applied fixes moved
+    amount_flagged: Decimal = Decimal(0)  # dollars on the findings that changed nothing
 
     def add(self, result: FileResult) -> None:
         """Count one file (one pass over its findings, which may be spilled to disk)."""
         self.files += 1
         setattr(self, result.status.value, getattr(self, result.status.value) + 1)
-        fixed = total = 0
+        fixed = total = errors = reviews = 0
+        to_work: set[tuple[str, str]] = set()
         for finding in result.findings:
             total += 1
             fixed += finding.fixed
+            if finding.severity is Severity.ERROR:
+                errors += 1
+            elif finding.severity is Severity.REVIEW:
+                reviews += 1
+            if finding.severity is not Severity.INFO:
+                to_work.add((finding.transaction, finding.claim))
+            if finding.amount is not None:
+                if finding.fixed:
+                    self.amount_fixed += finding.amount
+                else:
+                    self.amount_flagged += finding.amount
         self.findings += total
         self.fixed += fixed
         self.flags += total - fixed
+        self.errors += errors
+        self.reviews += reviews
+        self.claims_to_work += len(to_work)
+        self.claims_held += len(result.held)
 
-    def as_dict(self) -> dict[str, int]:
-        """Return the counts by name, in report order."""
-        return {name: getattr(self, name) for name in Totals.__slots__}
+    def as_dict(self) -> dict[str, int | str]:
+        """Return the counts by name, in report order; dollars as decimal strings ("81936.85")."""
+        return {
+            name: money(value) if isinstance(value, Decimal) else value
+            for name in Totals.__slots__
+            for value in (getattr(self, name),)
+        }
+
+
+def money(amount: Decimal) -> str:
+    """Return dollars as the report writes them: two decimals, no exponent ("81936.85")."""
+    return f"{amount:.2f}"

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from cart837.results import FileResult, RunMode, Totals
+
+
+def dollars(amount: Decimal) -> str:
+    """Return e.g. `$81,936.85`."""
+    return f"${amount:,.2f}"
 
 
 @dataclass(slots=True)
@@ -30,7 +36,11 @@ class Summary:
         return 0
 
     def line(self) -> str:
-        """Return e.g. `5 files: 2 changed, 2 unchanged, 1 failed; 14 fixes, 3 flags`."""
+        """Return e.g. `5 files: 2 changed, 1 failed; 14 fixes ($9,000.00), 3 flags ($500.00); 2 claims need a person`.
+
+        Dollars follow their counts (what the fixes moved, what the flags put at stake); the
+        claims that need a person are the work list's rows.
+        """
         verb = "would change" if self.mode is not RunMode.FIX else "changed"
         fix_word = "fixes needed" if self.mode is not RunMode.FIX else "fixes"
         parts = [f"{self.totals.changed} {verb}", f"{self.totals.unchanged} unchanged"]
@@ -40,7 +50,11 @@ class Summary:
             parts.append(f"{self.totals.failed} failed")
         totals = self.totals
         noun = "file" if totals.files == 1 else "files"
-        return f"{totals.files} {noun}: {', '.join(parts)}; {totals.fixed} {fix_word}, {totals.flags} flags"
+        fixes = f"{totals.fixed} {fix_word}" + (f" ({dollars(totals.amount_fixed)})" if totals.fixed else "")
+        flags = f"{totals.flags} flags" + (f" ({dollars(totals.amount_flagged)})" if totals.flags else "")
+        claims = "1 claim needs" if totals.claims_to_work == 1 else f"{totals.claims_to_work} claims need"
+        held = f", {totals.claims_held} held" if totals.claims_held else ""
+        return f"{totals.files} {noun}: {', '.join(parts)}; {fixes}, {flags}; {claims} a person{held}"
 
     def explain(self) -> str | None:
         """Return one line saying why the exit code is not 0."""

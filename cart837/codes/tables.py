@@ -10,6 +10,7 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
+from typing import Any
 
 REVENUE_CODES_FROM = date(2019, 4, 1)  # NUBC 087X/089X ([NUBC-REV])
 CART_REVENUE_CODES = frozenset({"0871", "0872", "0873", "0874", "0891", "0892"})
@@ -155,8 +156,21 @@ def default_codes() -> dict[str, CodeInfo]:
 
 @cache  # read and parsed once per process, not once per file, payer and engine
 def _bundled_codes() -> Mapping[str, CodeInfo]:
-    raw = tomllib.loads(resources.files("cart837.codes").joinpath("data/codes.toml").read_text("utf-8"))
+    raw = _bundled()
     return MappingProxyType({code: parse_code_entry(code, entry) for code, entry in raw["codes"].items()})
+
+
+@cache
+def _bundled() -> dict[str, Any]:
+    loaded: dict[str, Any] = tomllib.loads(
+        resources.files("cart837.codes").joinpath("data/codes.toml").read_text("utf-8")
+    )
+    return loaded
+
+
+def code_table_date() -> str:
+    """Return when the bundled code tables were last checked against their sources (YYYY-MM-DD)."""
+    return str(_bundled()["tables_date"])
 
 
 def build_table(

@@ -4,6 +4,11 @@ lxml escapes every text and attribute value, so nothing from a claim file can be
 A Content-Security-Policy with the hashes of the one inline style and script keeps the page
 from loading or running anything else; without scripts every finding is still shown, only
 the filter bar stays hidden.
+
+The page is for working through a batch: the work list first; sort by claim, date, rule or
+dollars; search by claim id; only one rule or severity; clear. The filter lives in the URL's
+fragment (`#rule=CART-005&q=C1&sort=amount`), so a filtered view can be bookmarked or sent, and
+is printed on the page (a printout says what it shows). Printing gives one line per finding.
 """
 
 from __future__ import annotations
@@ -11,49 +16,141 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from cart837.report.model import ClaimGroup, FileEntry, FindingEntry, Report, RuleEntry, plural
+from cart837.report.markdown import run_line
+from cart837.report.model import ClaimGroup, FileEntry, Report, Row, RuleEntry, dollars, plural
 from cart837.report.segments import Piece, compare
+from cart837.rules.base import Severity
 
 Element = etree._Element
+SEVERITIES = (Severity.ERROR, Severity.REVIEW, Severity.INFO)
 
-# The filter bar: rules, fixes/flags, one file. Written without "<" and "&" (raw text in HTML).
+# Filters, search, sort and the URL fragment. Written without "<" and "&" (raw text in HTML).
 SCRIPT = """
 (function () {
   var nav = document.getElementById("filters");
-  var boxes = Array.prototype.slice.call(nav.querySelectorAll("input"));
-  var pick = nav.querySelector("select");
+  var rule = document.getElementById("f-rule");
+  var file = document.getElementById("f-file");
+  var query = document.getElementById("f-claim");
+  var sort = document.getElementById("f-sort");
+  var boxes = Array.prototype.slice.call(nav.querySelectorAll("input[data-severity]"));
   var shown = document.getElementById("shown");
-  function keep(row, file) {
-    if (pick.value !== "" && pick.value !== file) { return false; }
-    return boxes.every(function (box) {
-      return box.checked || (box.dataset.rule !== row.dataset.rule && box.dataset.kind !== row.dataset.kind);
+  var active = document.getElementById("active");
+  var files = Array.prototype.slice.call(document.querySelectorAll("section.file"));
+  var work = document.querySelector("table#worklist tbody");
+  function severityOn(value) {
+    return boxes.some(function (box) { return box.checked ? box.dataset.severity === value : false; });
+  }
+  function claimOk(node) {
+    var wanted = query.value.trim().toLowerCase();
+    return wanted === "" ? true : node.dataset.claim.indexOf(wanted) !== -1;
+  }
+  function filtering() {
+    var off = boxes.some(function (box) { return !box.checked; });
+    return off ? true : (rule.value + query.value.trim() + file.value) !== "";
+  }
+  function fileOk(number) { return file.value === "" ? true : file.value === number; }
+  function rowOk(row) {
+    return (rule.value === "" ? true : row.dataset.rule === rule.value) ? severityOn(row.dataset.severity) : false;
+  }
+  function key(node) {
+    if (sort.value === "amount") { return -parseFloat(node.dataset.amount || "0"); }
+    if (sort.value === "date") { return node.dataset.date || "9999"; }
+    if (sort.value === "rule") { return node.dataset.rule || "~"; }
+    if (sort.value === "claim") { return node.dataset.claim; }
+    return parseInt(node.dataset.order, 10);
+  }
+  function arrange(parent, nodes) {
+    nodes.sort(function (a, b) { var x = key(a), y = key(b); return x === y ? 0 : (x > y ? 1 : -1); });
+    nodes.forEach(function (node) { parent.appendChild(node); });
+  }
+  function describe() {
+    var parts = [];
+    if (rule.value !== "") { parts.push("only " + rule.options[rule.selectedIndex].text); }
+    var off = boxes.filter(function (box) { return !box.checked; });
+    if (off.length) { parts.push("hiding " + off.map(function (box) { return box.dataset.severity; }).join(", ")); }
+    if (query.value.trim() !== "") { parts.push("claim ids containing \\u201c" + query.value.trim() + "\\u201d"); }
+    if (file.value !== "") { parts.push("file " + file.options[file.selectedIndex].text); }
+    if (sort.value !== "") { parts.push("sorted by " + sort.options[sort.selectedIndex].text); }
+    return parts.length ? "Filter: " + parts.join("; ") + "." : "Filter: none (everything is shown).";
+  }
+  function remember() {
+    var state = [];
+    if (rule.value !== "") { state.push("rule=" + encodeURIComponent(rule.value)); }
+    if (query.value.trim() !== "") { state.push("q=" + encodeURIComponent(query.value.trim())); }
+    if (file.value !== "") { state.push("file=" + encodeURIComponent(file.value)); }
+    if (sort.value !== "") { state.push("sort=" + encodeURIComponent(sort.value)); }
+    var off = boxes.filter(function (box) { return !box.checked; });
+    if (off.length) { state.push("hide=" + off.map(function (box) { return box.dataset.severity; }).join(",")); }
+    history.replaceState(null, "", state.length ? "#" + state.join("\\u0026") : location.pathname);
+  }
+  function restore() {
+    location.hash.replace(/^#/, "").split("\\u0026").forEach(function (pair) {
+      var at = pair.indexOf("=");
+      if (at === -1) { return; }
+      var name = pair.slice(0, at), value = decodeURIComponent(pair.slice(at + 1));
+      if (name === "rule") { rule.value = value; }
+      if (name === "q") { query.value = value; }
+      if (name === "file") { file.value = value; }
+      if (name === "sort") { sort.value = value; }
+      if (name === "hide") {
+        boxes.forEach(function (box) { box.checked = value.split(",").indexOf(box.dataset.severity) === -1; });
+      }
     });
   }
   function apply() {
-    var total = 0;
-    document.querySelectorAll("section.file").forEach(function (file) {
-      var rows = 0;
-      file.querySelectorAll("section.claim").forEach(function (claim) {
-        var count = 0;
-        claim.querySelectorAll("tr.finding").forEach(function (row) {
-          row.hidden = !keep(row, file.dataset.file);
-          count += row.hidden ? 0 : 1;
+    var total = 0, claims = 0;
+    files.forEach(function (section) {
+      var count = 0;
+      var boxesOfClaims = Array.prototype.slice.call(section.querySelectorAll("section.claim"));
+      boxesOfClaims.forEach(function (claim) {
+        var rows = 0;
+        var ok = claimOk(claim) ? fileOk(section.dataset.file) : false;
+        claim.querySelectorAll("tr.finding, tr.removed").forEach(function (row) {
+          row.hidden = ok ? !rowOk(row) : true;
+          rows += row.hidden ? 0 : (row.classList.contains("finding") ? 1 : 0);
         });
-        claim.hidden = count === 0;
-        rows += count;
+        claim.hidden = rows === 0;
+        count += rows;
+        claims += claim.hidden ? 0 : 1;
       });
-      file.hidden = pick.value !== "" ? pick.value !== file.dataset.file : false;
-      total += rows;
+      if (boxesOfClaims.length) { arrange(boxesOfClaims[0].parentNode, boxesOfClaims); }
+      section.hidden = count === 0 ? (filtering() ? true : !section.classList.contains("failed")) : false;
+      total += count;
     });
-    shown.textContent = total + " shown";
+    if (work) {
+      var items = Array.prototype.slice.call(work.querySelectorAll("tr"));
+      items.forEach(function (row) {
+        var ruleOk = rule.value === "" ? true : (" " + row.dataset.rules + " ").indexOf(" " + rule.value + " ") !== -1;
+        var where = claimOk(row) ? fileOk(row.dataset.file) : false;
+        row.hidden = !(ruleOk ? (where ? severityOn(row.dataset.severity) : false) : false);
+      });
+      arrange(work, items);
+    }
+    shown.textContent = total + " findings in " + claims + " claims shown";
+    active.textContent = describe();
+    remember();
   }
   nav.addEventListener("change", apply);
+  query.addEventListener("input", apply);
+  document.getElementById("f-clear").addEventListener("click", function () {
+    rule.value = ""; file.value = ""; query.value = ""; sort.value = "";
+    boxes.forEach(function (box) { box.checked = true; });
+    apply();
+  });
+  document.querySelectorAll("button[data-sort]").forEach(function (button) {
+    button.addEventListener("click", function () { sort.value = button.dataset.sort; apply(); });
+  });
+  document.querySelectorAll("button[data-only]").forEach(function (button) {
+    button.addEventListener("click", function () { rule.value = button.dataset.only; apply(); nav.scrollIntoView(); });
+  });
+  restore();
   nav.hidden = false;
   apply();
 })();
@@ -89,16 +186,19 @@ def render(report: Report) -> str:
     body = sub(page, "body")
     main = sub(body, "main")
     sub(main, "h1", "cart837 report")
-    sub(main, "p", f"cart837 {report.version}, as of {report.as_of}", cls="muted")
+    sub(main, "p", run_line(report), cls="muted")
     if any(f.patient is not None for _, f in report.findings()):
         sub(main, "p", "This report contains patient identifiers (PHI): it was written with --show-phi.", cls="phi")
+    anchors = _anchors(report)
+    _worklist(main, report, anchors)
     _summary(main, report)
     _filters(main, report)
     for number, entry in enumerate(report.files):
         if entry.findings or entry.error:
-            _file(main, number, entry)
+            _file(main, number, entry, anchors)
     _rules(main, report)
-    footer = sub(main, "footer", "Rendered from a schema-1 JSON report. Segments are as written; changed elements ")
+    _config(main, report)
+    footer = sub(main, "footer", "Rendered from a JSON report. Segments are as written; changed elements ")
     sub(footer, "mark", "are marked").tail = "."
     sub(body, "script", SCRIPT)
     document: str = lxml_html.tostring(page, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
@@ -115,17 +215,106 @@ def _head(page: Element) -> None:
     sub(head, "style", stylesheet())
 
 
+def _anchors(report: Report) -> dict[tuple[str, str, str], str]:
+    """Return (file path, transaction, claim) -> the id of the claim's section."""
+    out: dict[tuple[str, str, str], str] = {}
+    for number, entry in enumerate(report.files):
+        for index, group in enumerate(entry.by_claim()):
+            out.setdefault((entry.path, group.transaction, group.claim), f"claim-{number}-{index}")
+    return out
+
+
+def _worklist(main: Element, report: Report, anchors: Mapping[tuple[str, str, str], str]) -> None:
+    items = report.worklist
+    sub(main, "h2", f"Work list: {plural(len(items), 'claim')} need a person", id="worklist-title")
+    if not items:
+        sub(main, "p", "No claim has an error or a finding to review.", cls="muted")
+        return
+    sub(
+        main,
+        "p",
+        "Errors first (do not send as is), then claims to review. Click a claim to see its lines.",
+        cls="meta",
+    )
+    numbers = {entry.path: str(number) for number, entry in enumerate(report.files)}
+    table = sub(main, "table", cls="worklist", id="worklist")
+    row = sub(sub(table, "thead"), "tr")
+    for name, sort_key in (
+        ("Severity", ""),
+        ("File", ""),
+        ("Claim", "claim"),
+        ("Payer", ""),
+        ("First DOS", "date"),
+        ("Rules", "rule"),
+        ("What to do", ""),
+        ("Dollars", "amount"),
+    ):
+        cell = sub(row, "th", None if sort_key else name, cls="num" if name == "Dollars" else None)
+        if sort_key:
+            sub(cell, "button", name, type="button", data_sort=sort_key, title=f"sort by {name.lower()}")
+    body = sub(table, "tbody")
+    for order, item in enumerate(items):
+        tr = sub(
+            body,
+            "tr",
+            cls=f"sev-{item.severity.value}",
+            data_claim=item.claim.lower(),
+            data_date=item.first_date or "",
+            data_rule=item.rules[0],
+            data_rules=" ".join(item.rules),
+            data_amount=str(item.amount),
+            data_severity=item.severity.value,
+            data_file=numbers.get(item.file, ""),
+            data_order=str(order),
+        )
+        sub(
+            sub(tr, "td"),
+            "span",
+            item.severity.value + (" · held" if item.held else ""),
+            cls=f"sev {item.severity.value}",
+        )
+        sub(sub(tr, "td"), "code", item.file)
+        anchor = anchors.get((item.file, item.transaction, item.claim))
+        cell = sub(tr, "td")
+        sub(sub(cell, "a", href=f"#{anchor}") if anchor else cell, "code", item.claim)
+        sub(sub(tr, "td"), "code", item.payer)
+        sub(tr, "td", item.first_date or "", cls="date")
+        sub(tr, "td", " ".join(item.rules), cls="rule")
+        steps = sub(tr, "td", cls="steps")
+        for step in item.steps:
+            sub(steps, "div", step)
+        sub(tr, "td", dollars(item.amount), cls="num")
+
+
 def _summary(main: Element, report: Report) -> None:
     sub(main, "h2", "Summary", id="summary")
     cards = sub(main, "div", cls="cards")
-    for key in ("files", "changed", "unchanged", "skipped", "failed", "findings", "fixed", "flags"):
+    fixed_amount, flagged_amount = report.amounts()
+    severity = report.severity_counts()
+    values = (
+        ("files", str(report.totals["files"]), "files"),
+        ("work", str(len(report.worklist)), "claims to work"),
+        ("errors", str(severity[Severity.ERROR]), "errors"),
+        ("reviews", str(severity[Severity.REVIEW]), "to review"),
+        ("fixed", str(report.totals["fixed"]), "fixed"),
+        ("flags", str(report.totals["flags"]), "flags"),
+        ("changed", str(report.totals["changed"]), "files changed"),
+        ("failed", str(report.totals["failed"]), "failed"),
+        ("money", dollars(fixed_amount), "moved by fixes"),
+        ("money", dollars(flagged_amount), "on flagged lines"),
+    )
+    for key, shown, label in values:
         card = sub(cards, "div", cls=f"card {key}")
-        sub(card, "span", str(report.totals[key]), cls="n")
-        sub(card, "span", key, cls="k")
+        sub(card, "span", shown, cls="n")
+        sub(card, "span", label, cls="k")
     if not report.files:
         return
     table = sub(main, "table", cls="files")
-    _header(table, ("File", "Status", "Claims", "Claims changed", "Fixed", "Flags"), numeric=(2, 3, 4, 5))
+    _header(
+        table,
+        ("File", "Status", "Claims", "Claims changed", "Claims to work", "Fixed", "Flags", "Dollars"),
+        numeric=(2, 3, 4, 5, 6, 7),
+    )
     body = sub(table, "tbody")
     for number, entry in enumerate(report.files):
         row = sub(body, "tr")
@@ -133,9 +322,17 @@ def _summary(main: Element, report: Report) -> None:
         if entry.findings or entry.error:
             cell = sub(cell, "a", href=f"#file-{number}")
         sub(cell, "code", entry.path)
-        sub(sub(row, "td"), "span", entry.status, cls=f"status {entry.status}")
-        for value in (entry.claims, entry.claims_changed, entry.fixed, entry.flags):
+        _status(sub(row, "td"), entry)
+        for value in (entry.claims, entry.claims_changed, entry.claims_to_work, entry.fixed, entry.flags):
             sub(row, "td", str(value), cls="num")
+        sub(row, "td", dollars(entry.amount), cls="num")
+
+
+def _status(cell: Element, entry: FileEntry) -> None:
+    sub(cell, "span", entry.status, cls=f"status {entry.status}")
+    if entry.status != "failed" and entry.needs_attention:
+        cell[-1].tail = " "
+        sub(cell, "span", "needs attention", cls="status attention")
 
 
 def _header(table: Element, names: tuple[str, ...], numeric: tuple[int, ...] = ()) -> None:
@@ -149,78 +346,142 @@ def _filters(main: Element, report: Report) -> None:
     if not report.findings():
         return
     nav = sub(main, "nav", id="filters", hidden="hidden")
-    sub(nav, "strong", "Filter:")
     counts = report.rule_counts()
-    for rule in report.rules_used():
-        label = sub(nav, "label")
-        sub(label, "input", type="checkbox", checked="checked", data_rule=rule.id).tail = (
-            f" {rule.id} ({sum(counts[rule.id])})"
-        )
-    for kind, name in (("fixed", "fixes"), ("flag", "flags")):
-        sub(sub(nav, "label"), "input", type="checkbox", checked="checked", data_kind=kind).tail = f" {name}"
-    select = sub(nav, "select", aria_label="file")
-    sub(select, "option", "all files", value="")
+    rules = report.rules_used()
+    select = sub(sub(nav, "label", "Rule "), "select", id="f-rule", aria_label="only this rule")
+    sub(select, "option", "all rules", value="")
+    for rule in rules:
+        title = f"{rule.id} — {rule.title}" if rule.title else rule.id
+        sub(select, "option", f"{title} ({sum(counts[rule.id])})", value=rule.id)
+    for severity in SEVERITIES:
+        sub(
+            sub(nav, "label"), "input", type="checkbox", checked="checked", data_severity=severity.value
+        ).tail = f" {severity.value}"
+    sub(
+        sub(nav, "label", "Claim "), "input", type="search", id="f-claim", placeholder="claim id", aria_label="claim id"
+    )
+    picker = sub(sub(nav, "label", "File "), "select", id="f-file", aria_label="file")
+    sub(picker, "option", "all files", value="")
     for number, entry in enumerate(report.files):
         if entry.findings:
-            sub(select, "option", entry.path, value=str(number))
+            sub(picker, "option", entry.path, value=str(number))
+    order = sub(sub(nav, "label", "Sort "), "select", id="f-sort", aria_label="sort")
+    for key, name in (
+        ("", "input order"),
+        ("claim", "claim"),
+        ("date", "date"),
+        ("rule", "rule"),
+        ("amount", "dollars"),
+    ):
+        sub(order, "option", name, value=key)
+    sub(nav, "button", "Clear", type="button", id="f-clear")
     sub(nav, "span", "", cls="muted", id="shown")
+    sub(main, "p", "", id="active", cls="active")
 
 
-def _file(main: Element, number: int, entry: FileEntry) -> None:
-    section = sub(main, "section", cls="file", id=f"file-{number}", data_file=str(number))
+def _file(main: Element, number: int, entry: FileEntry, anchors: Mapping[tuple[str, str, str], str]) -> None:
+    attention = " attention" if entry.needs_attention else ""
+    section = sub(main, "section", cls=f"file {entry.status}{attention}", id=f"file-{number}", data_file=str(number))
     heading = sub(section, "h2")
     sub(heading, "code", entry.path).tail = " "
-    sub(heading, "span", entry.status, cls=f"status {entry.status}")
+    _status(heading, entry)
     meta = sub(section, "p", f"{plural(entry.claims, 'claim')}, {entry.claims_changed} changed", cls="meta")
     for label, digest in (("sha256 in", entry.sha256_in), ("sha256 out", entry.sha256_out)):
         if digest:
             sub(meta, "br").tail = f"{label} "
             sub(meta, "code", digest)
+    if entry.held:
+        where = entry.held_output or "the --hold folder"
+        held = sub(
+            section, "p", f"Held, not in the outbound file ({plural(len(entry.held), 'claim')}, written to ", cls="held"
+        )
+        sub(held, "code", where).tail = "): " + ", ".join(entry.held)
     if entry.error:
         sub(section, "p", entry.error, cls="error")
+    held_ids = set(entry.held)
     for index, group in enumerate(entry.by_claim()):
-        _claim(section, f"claim-{number}-{index}", group, entry.delimiters)
+        anchor = anchors.get((entry.path, group.transaction, group.claim), f"claim-{number}-{index}")
+        _claim(section, anchor, index, group, entry.delimiters, group.claim in held_ids)
 
 
-def _claim(section: Element, anchor: str, group: ClaimGroup, delimiters: Mapping[str, str | None]) -> None:
-    box = sub(section, "section", cls="claim", id=anchor, data_rules=" ".join(group.rules))
+def _claim(
+    section: Element, anchor: str, order: int, group: ClaimGroup, delimiters: Mapping[str, str | None], held: bool
+) -> None:
+    dates = sorted(f.date for f in group.findings if f.date)
+    amount = sum((f.amount for f in group.findings if f.amount is not None and f.needs_person), Decimal(0))
+    box = sub(
+        section,
+        "section",
+        cls=f"claim sev-{group.severity.value}",
+        id=anchor,
+        data_rules=" ".join(group.rules),
+        data_claim=group.claim.lower(),
+        data_date=dates[0] if dates else "",
+        data_rule=group.rules[0],
+        data_amount=str(amount),
+        data_order=str(order),
+    )
     heading = sub(box, "h3", "Claim ")
     sub(heading, "code", group.claim).tail = f" · transaction {group.transaction}"
+    if held:
+        sub(heading, "span", "held, not sent", cls="status attention").tail = None
     if group.patient is not None:
         details = ", ".join(f"{key} {value}" for key, value in group.patient.items())
         sub(box, "p", f"Patient: {details}", cls="phi")
     table = sub(box, "table", cls="changes")
     columns = sub(table, "colgroup")
-    for name in ("line", "date", "rule", "action", "seg", "message"):
+    for name in ("line", "line", "date", "rule", "sev", "action", "amount", "seg", "message"):
         sub(columns, "col", cls=name)
-    _header(table, ("LX", "Date", "Rule", "Action", "Segment", "Message"))
+    _header(table, ("LX in", "LX out", "Date", "Rule", "Severity", "Action", "Dollars", "Segment", "Message"), (6,))
     body = sub(table, "tbody")
-    for finding in group.findings:
-        _finding_row(body, finding, delimiters)
+    for row in group.rows(delimiters):
+        _row(body, row, delimiters)
 
 
-def _finding_row(body: Element, finding: FindingEntry, delimiters: Mapping[str, str | None]) -> None:
+def _row(body: Element, row: Row, delimiters: Mapping[str, str | None]) -> None:
+    finding = row.finding
+    severity = finding.severity.value
+    if row.removed_by is not None:
+        tr = sub(body, "tr", cls=f"removed sev-{severity}", data_rule=finding.rule, data_severity=severity)
+        sub(tr, "td", str(row.line), cls="line num")
+        sub(tr, "td", "removed", cls="line num")
+        sub(tr, "td", finding.date or "", cls="date")
+        sub(sub(tr, "td", cls="rule"), "a", finding.rule, href=f"#rule-{finding.rule}", title=finding.citation)
+        sub(sub(tr, "td"), "span", severity, cls=f"sev {severity}")
+        sub(sub(tr, "td"), "span", "removed (collapse)", cls="badge removed")
+        sub(tr, "td", dollars(row.amount), cls="num")
+        cell = sub(tr, "td", cls="seg")
+        if row.before:
+            _segment_line(cell, "before", "−", "removed line", compare(row.before, None, delimiters)[0])
+        sub(tr, "td", f"removed: collapsed into LX {row.removed_by} by {finding.rule}", cls="message")
+        return
     kind = "fixed" if finding.fixed else "flag"
-    row = sub(body, "tr", cls=f"finding {kind}", data_rule=finding.rule, data_kind=kind)
-    sub(row, "td", str(finding.line) if finding.line is not None else "claim", cls="line num")
-    sub(row, "td", finding.date or "", cls="date")
-    sub(sub(row, "td", cls="rule"), "a", finding.rule, href=f"#rule-{finding.rule}", title=finding.citation)
-    sub(sub(row, "td"), "span", f"{finding.action} (fixed)" if finding.fixed else "flag", cls=f"badge {kind}")
-    _segments(sub(row, "td", cls="seg"), finding, delimiters)
-    sub(row, "td", finding.message, cls="message")
+    tr = sub(
+        body, "tr", cls=f"finding {kind} sev-{severity}", data_rule=finding.rule, data_kind=kind, data_severity=severity
+    )
+    sub(tr, "td", str(row.line) if row.line is not None else "claim", cls="line num")
+    out = str(row.output_line) if row.output_line is not None else ("" if row.line is None else "removed")
+    sub(tr, "td", out, cls="line num")
+    sub(tr, "td", finding.date or "", cls="date")
+    sub(sub(tr, "td", cls="rule"), "a", finding.rule, href=f"#rule-{finding.rule}", title=finding.citation)
+    sub(sub(tr, "td"), "span", severity, cls=f"sev {severity}")
+    sub(sub(tr, "td"), "span", f"{finding.action} (fixed)" if finding.fixed else "flag", cls=f"badge {kind}")
+    sub(tr, "td", dollars(row.amount), cls="num")
+    _segments(sub(tr, "td", cls="seg"), finding.before, finding.after, delimiters)
+    sub(tr, "td", finding.message, cls="message")
 
 
-def _segments(cell: Element, finding: FindingEntry, delimiters: Mapping[str, str | None]) -> None:
+def _segments(cell: Element, before: str | None, after: str | None, delimiters: Mapping[str, str | None]) -> None:
     """Show before and after, changed elements in <mark>; a flag shows its segment (or the claim)."""
-    if finding.before is None:
+    if before is None:
         sub(cell, "span", "the claim as a whole", cls="muted")
         return
-    before, after = compare(finding.before, finding.after, delimiters)
-    if finding.after is None:
-        _segment_line(cell, "flagged", "!", "flagged segment", before)
+    old, new = compare(before, after, delimiters)
+    if after is None:
+        _segment_line(cell, "flagged", "!", "flagged segment", old)
         return
-    _segment_line(cell, "before", "−", "before", before)
-    _segment_line(cell, "after", "+", "after", after)
+    _segment_line(cell, "before", "−", "before", old)
+    _segment_line(cell, "after", "+", "after", new)
 
 
 def _segment_line(cell: Element, cls: str, sign: str, label: str, pieces: list[Piece]) -> None:
@@ -243,6 +504,19 @@ def _rules(main: Element, report: Report) -> None:
         return
     sub(main, "h2", "Rules and sources", id="rules")
     counts = report.rule_counts()
+    amounts = report.rule_amounts()
+    table = sub(main, "table", cls="by-rule")
+    _header(table, ("Rule", "Title", "Fixed", "Flagged", "Dollars", ""), numeric=(2, 3, 4))
+    body = sub(table, "tbody")
+    for rule in rules:
+        fixed, flagged = counts.get(rule.id, (0, 0))
+        row = sub(body, "tr")
+        sub(sub(row, "td"), "a", rule.id, href=f"#rule-{rule.id}")
+        sub(row, "td", rule.title)
+        sub(row, "td", str(fixed), cls="num")
+        sub(row, "td", str(flagged), cls="num")
+        sub(row, "td", dollars(amounts.get(rule.id)), cls="num")
+        sub(sub(row, "td"), "button", "only this rule", type="button", data_only=rule.id)
     for rule in rules:
         _rule(main, rule, counts.get(rule.id, (0, 0)), report)
 
@@ -253,6 +527,8 @@ def _rule(main: Element, rule: RuleEntry, counts: tuple[int, int], report: Repor
     if rule.title:
         heading.text = f"{rule.id} — {rule.title}"
     sub(article, "p", f"{counts[0]} fixed, {counts[1]} flagged. Citation: {rule.citation}")
+    if rule.next_step:
+        sub(article, "p", f"Its flags are {rule.severity}. Next step: {rule.next_step}", cls="next")
     if rule.references:
         sources = sub(article, "dl")
         for source, text in rule.references:
@@ -264,3 +540,23 @@ def _rule(main: Element, rule: RuleEntry, counts: tuple[int, int], report: Repor
             if rule.id in group.rules:
                 item = sub(sub(places, "li"), "a", href=f"#claim-{number}-{index}")
                 sub(item, "code", group.claim).tail = f" in {entry.path}"
+
+
+def _config(main: Element, report: Report) -> None:
+    config = report.config
+    if config is None:
+        return
+    sub(main, "h2", "Configuration", id="config")
+    sub(main, "p", f"Configuration: {config.describe()}. Code tables checked {config.code_table_date}.")
+    table = sub(main, "table", cls="config")
+    _header(table, ("Rule", "Mode"))
+    body = sub(table, "tbody")
+    for rule_id, mode in config.rules.items():
+        row = sub(body, "tr")
+        sub(row, "td", rule_id)
+        sub(row, "td", mode)
+    if config.payers:
+        items = sub(main, "ul")
+        for payer, values in config.payers.items():
+            settings = "; ".join(f"{k} = {v}" for k, v in values.items())
+            sub(items, "li", f"payer {payer}: {settings}")

@@ -1,10 +1,14 @@
-"""The JSON report (schema 1 of DESIGN.md), written file by file so memory stays flat."""
+"""The JSON report (schema 2 of DESIGN.md), written file by file so memory stays flat.
+
+The work list (one row per claim that needs a person) is gathered as files arrive and written
+at the end, with the totals, the rules and the configuration of the run.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,15 +16,18 @@ from typing import IO, Any
 
 from cart837 import __version__
 from cart837.atomic import AtomicFile
-from cart837.results import FileResult, Totals
+from cart837.codes.tables import code_table_date
+from cart837.config import Config
+from cart837.report.worklist import WorkItem, ordered, work_items
+from cart837.results import FileResult, Totals, money
 from cart837.rules import all_rules
 from cart837.rules.base import Finding
 from cart837.rules.sources import references
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
-def as_of() -> str:
+def run_date() -> str:
     """Return the run date, from SOURCE_DATE_EPOCH when set (reproducible golden files)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
@@ -42,6 +49,12 @@ def finding_dict(finding: Finding, patient: dict[str, str] | None = None) -> dic
         "after": finding.after,
         "message": finding.message,
         "citation": finding.citation,
+        "severity": finding.severity.value,
+        "next_step": finding.next_step,
+        "amount": money(finding.amount) if finding.amount is not None else None,
+        "input_line": finding.input_line,
+        "output_line": finding.output_line,
+        "removed": [{"line": number, "before": segment} for number, segment in finding.removed],
     }
     if patient is not None:
         out["patient"] = patient
@@ -69,29 +82,61 @@ def _file_head(result: FileResult) -> dict[str, Any]:
         "sha256_out": result.sha256_out,
         "claims": result.claims,
         "claims_changed": result.claims_changed,
+        "held": list(result.held),
+        "held_output": result.held_output,
     }
 
 
 def rules_dict() -> dict[str, Any]:
-    """Return every rule's title and citation with its sources resolved (RULES.md §1.2)."""
+    """Return every rule's title, citation (sources resolved, RULES.md §1.2), severity and next steps."""
     return {
         r.id: {
             "title": r.title,
             "citation": r.citation,
             "references": [{"id": i, "text": t} for i, t in references(r.citation)],
+            "severity": r.severity.value,
+            "next_step": r.next_step,
+            "fix_next_step": r.fix_next_step,
         }
         for r in all_rules()
     }
 
 
-def report_document(results: list[FileResult]) -> dict[str, Any]:
+def _plain(value: object) -> object:
+    """Return a configuration value as JSON has it (tuples as lists, mappings as objects)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, bool | int | float | str) or value is None else str(value)
+
+
+def config_dict(config: Config | None, implicit: bool = False) -> dict[str, Any]:
+    """Return how the run was configured: file (or "defaults"), every rule's mode, payer overrides."""
+    config = config or Config()
+    return {
+        "source": config.source,
+        "found": "implicitly" if implicit and config.source != "defaults" else "explicitly" if
+        config.source != "defaults" else "defaults",
+        "rules": {r.id: r.mode_under(config).value for r in all_rules()},
+        "payers": _plain(config.payers),
+        "code_table_date": code_table_date(),
+    }
+
+
+def report_document(
+    results: list[FileResult], config: Config | None = None, implicit: bool = False
+) -> dict[str, Any]:
     """Return the whole report as one dict, as the streamed JSON file has it."""
     totals = Totals()
+    items: list[WorkItem] = []
     for result in results:
         totals.add(result)
+        items.extend(work_items(result))
     return {
-        "schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "as_of": as_of(),
+        "schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "run_date": run_date(),
         "files": [file_dict(r) for r in results], "totals": totals.as_dict(), "rules": rules_dict(),
+        "config": config_dict(config, implicit), "worklist": [item.as_dict() for item in ordered(items)],
     }
 
 
@@ -100,7 +145,10 @@ class JsonReportWriter:
     """Stream `files[]` entries to a temp file; `close()` adds totals and renames it into place."""
 
     path: Path
+    config: Config | None = None
+    implicit: bool = False  # the configuration file was found, not named (--config)
     totals: Totals = field(default_factory=Totals)
+    worklist: list[WorkItem] = field(default_factory=list)
     _output: AtomicFile | None = None
     _handle: IO[str] | None = None
     _count: int = 0
@@ -109,7 +157,7 @@ class JsonReportWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._output = AtomicFile(self.path)
         self._handle = self._output.open(text=True)
-        head = {"schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "as_of": as_of()}
+        head = {"schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "run_date": run_date()}
         self._handle.write(json.dumps(head)[:-1] + ', "files": [\n')
         return self
 
@@ -120,6 +168,7 @@ class JsonReportWriter:
         """
         assert self._handle is not None
         self.totals.add(result)
+        self.worklist.extend(work_items(result))
         head = json.dumps(_file_head(result))
         self._handle.write((",\n" if self._count else "") + head[:-1] + ', "findings": [')
         for number, finding in enumerate(_finding_dicts(result)):
@@ -132,6 +181,9 @@ class JsonReportWriter:
         if exc[0] is not None:
             self._output.abandon()
             return
-        tail = {"totals": self.totals.as_dict(), "rules": rules_dict()}
+        tail = {
+            "totals": self.totals.as_dict(), "rules": rules_dict(), "config": config_dict(self.config, self.implicit),
+            "worklist": [item.as_dict() for item in ordered(self.worklist)],
+        }
         self._handle.write("\n], " + json.dumps(tail)[1:] + "\n")
         self._output.commit()

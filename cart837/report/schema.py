@@ -1,4 +1,7 @@
-"""Schema 1 of the JSON report (schema.json, shipped in the package) and validation against it."""
+"""The JSON report's schemas (schema.json = schema 2, schema-1.json; shipped in the package) and validation.
+
+Reports are written in schema 2; `cart837 report` still reads schema-1 reports of the first release.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +16,30 @@ from jsonschema.exceptions import best_match
 
 from cart837.errors import Location, ReportError
 
-SCHEMA_FILE = "schema.json"
+CURRENT = 2
+SCHEMA_FILES = {2: "schema.json", 1: "schema-1.json"}
 
 
 @cache
-def schema() -> dict[str, Any]:
-    """Return the JSON Schema of report schema 1."""
-    text = resources.files("cart837.report").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+def schema(version: int = CURRENT) -> dict[str, Any]:
+    """Return the JSON Schema of one report schema version (the current one by default)."""
+    text = resources.files("cart837.report").joinpath(SCHEMA_FILES[version]).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
-    cls = jsonschema.validators.validator_for(schema())
-    cls.check_schema(schema())
-    return cls(schema())
+def _validator(version: int) -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(schema(version))
+    cls.check_schema(schema(version))
+    return cls(schema(version))
+
+
+def version_of(document: object) -> int:
+    """Return the schema version a document claims (an unknown one is checked as the current one)."""
+    claimed = document.get("schema") if isinstance(document, dict) else None
+    known = isinstance(claimed, int) and not isinstance(claimed, bool) and claimed in SCHEMA_FILES
+    return claimed if known and isinstance(claimed, int) else CURRENT
 
 
 def json_path(path: Any) -> str:
@@ -40,9 +51,10 @@ def json_path(path: Any) -> str:
 
 
 def validate(document: object, source: str = "-") -> None:
-    """Raise ReportError naming the first place where `document` breaks schema 1."""
+    """Raise ReportError naming the first place where `document` breaks the schema it claims (1 or 2)."""
     instance: Any = document  # any JSON value; the schema says what it must be
-    error = best_match(_validator().iter_errors(instance))
+    version = version_of(document)
+    error = best_match(_validator(version).iter_errors(instance))
     if error is not None:
         message = error.message
         if isinstance(error.instance, str | int | float) and not isinstance(error.instance, bool):
@@ -51,7 +63,7 @@ def validate(document: object, source: str = "-") -> None:
         if len(message) > 200:
             message = message[:197] + "..."
         where = json_path(error.absolute_path)
-        raise ReportError(f"not a cart837 schema-1 report: {where}: {message}", Location(source))
+        raise ReportError(f"not a cart837 schema-{version} report: {where}: {message}", Location(source))
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from cart837.episodes import EpisodeView
 
 __all__ = ["Action", "Finding", "Proposal", "Rule", "RuleContext", "RuleMode", "Severity", "rule", "REGISTRY"]
 
+Day = date  # `Finding.date` shadows the type inside the class
 SENT_AS_CORRECTED = "Nothing: the line goes out corrected as shown."
 
 
@@ -77,7 +78,9 @@ class Finding:
     next_step: str = ""
     amount: Decimal | None = None  # the dollars the finding moves or puts at stake (DESIGN.md, schema 2)
     output_line: int | None = None  # the line's LX in the output; None when removed or claim level
-    removed: tuple[int, ...] = ()  # a collapse: the input LX numbers it removed
+    removed: tuple[tuple[int, str], ...] = ()  # a collapse: (input LX, SV2 before) of each line it removed
+    payer: str = ""  # NM1*PR NM109 of the claim (the work list's payer id)
+    first_date: Day | None = None  # the claim's first date of service (the work list's)
 
     @property
     def input_line(self) -> int | None:

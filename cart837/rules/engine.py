@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from cart837.claims.edits import EditKind, apply
@@ -88,6 +89,7 @@ class Engine:
         after = None
         next_step = proposal.next_step or (rule.fix_next_step if fix else rule.next_step)
         amount = moved(claim, claim, line, proposal)
+        before_claim = claim
         if fix:
             fixed_claim = apply(claim, list(proposal.edits))
             amount = moved(claim, fixed_claim, line, proposal)
@@ -118,7 +120,9 @@ class Engine:
             severity=rule.severity_of(proposal, fix),
             next_step=next_step,
             amount=amount,
-            removed=removed_lines(proposal) if fix else (),
+            removed=removed_lines(before_claim, proposal) if fix else (),
+            payer=claim.payer_id,
+            first_date=first_date(claim),
         )
         return claim, finding
 
@@ -154,9 +158,15 @@ def moved(before: Claim, after: Claim, line: ServiceLine | None, proposal: Propo
     return line.charge
 
 
-def removed_lines(proposal: Proposal) -> tuple[int, ...]:
-    """Return the input LX numbers a fix removes (a collapse), in input order."""
-    return tuple(sorted(e.line for e in proposal.edits if e.kind is EditKind.REMOVE_LINE))
+def removed_lines(claim: Claim, proposal: Proposal) -> tuple[tuple[int, str], ...]:
+    """Return (input LX, SV2 as it was) of each line a fix removes (a collapse), in input order."""
+    numbers = sorted(e.line for e in proposal.edits if e.kind is EditKind.REMOVE_LINE)
+    return tuple((number, claim.line(number).sv2.text()) for number in numbers)
+
+
+def first_date(claim: Claim) -> date | None:
+    """Return the claim's first line date of service (None when no line has one)."""
+    return min((ln.date for ln in claim.lines if ln.date is not None), default=None)
 
 
 def finish(findings: list[Finding], after: Claim) -> tuple[Finding, ...]:
@@ -186,7 +196,7 @@ def _since(finding: Finding, later: list[Finding]) -> str:
     for other in later:
         if not other.fixed or other.rule == finding.rule:
             continue
-        if finding.line in other.removed:
+        if any(number == finding.line for number, _ in other.removed):
             return f" (since then {other.rule} removed LX {finding.line}: collapsed into LX {other.line})"
         if other.line == finding.line and other.after is not None and other.after != finding.before:
             note = f" (since then {other.rule} changed this line to {other.after})"

@@ -51,7 +51,7 @@ def test_invalid_report_is_exit_2_naming_the_place(tmp_path: Path) -> None:
     invalid.write_text(json.dumps(document), encoding="utf-8")
     result = CliRunner().invoke(main, ["report", str(invalid), "--md", str(tmp_path / "r.md")])
     assert result.exit_code == 2
-    expected = "not a cart837 schema-1 report: files[0].findings[0].action:"
+    expected = "not a cart837 schema-2 report: files[0].findings[0].action:"
     assert result.stderr.startswith(f"cart837: error: {invalid}: {expected}")
     assert result.stderr.count("\n") == 1 and not (tmp_path / "r.md").exists()
 

@@ -20,21 +20,32 @@ def find() -> str | None:
     return next((found for name in NAMES if (found := shutil.which(name))), None)
 
 
-def run(page: Path, *args: str, width: int = 1280, height: int = 2000) -> subprocess.CompletedProcess[str]:
-    """Run the browser headless on a local page with a throw-away profile."""
+def run(
+    page: Path, *args: str, width: int = 1280, height: int = 2000, fragment: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run the browser headless on a local page (`#fragment` when given) with a throw-away profile."""
     browser = find()
     if browser is None:
         raise FileNotFoundError("no chromium on PATH")
     with tempfile.TemporaryDirectory(prefix="cart837-chromium-") as profile:
         command = [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *args]
         return subprocess.run(
-            [*command, page.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=False
+            [*command, page.resolve().as_uri() + (f"#{fragment}" if fragment else "")],
+            capture_output=True, text=True, timeout=120, check=False,
         )
 
 
-def dump_dom(page: Path) -> str:
-    """Return the page's DOM after its scripts ran."""
-    return run(page, "--dump-dom").stdout
+def dump_dom(page: Path, fragment: str = "") -> str:
+    """Return the page's DOM after its scripts ran (opened at `#fragment` when given)."""
+    return run(page, "--dump-dom", fragment=fragment).stdout
+
+
+def print_pdf(page: Path, out: Path) -> int:
+    """Print the page to PDF as a person would (print CSS) and return its page count."""
+    run(page, f"--print-to-pdf={out.resolve()}", "--no-pdf-header-footer")
+    if not out.exists():
+        raise RuntimeError(f"chromium wrote no PDF for {page}")
+    return out.read_bytes().count(b"/Type /Page") - out.read_bytes().count(b"/Type /Pages")
 
 
 def screenshot(page: Path, out: Path, height: int = 2000) -> None:
@@ -44,6 +55,6 @@ def screenshot(page: Path, out: Path, height: int = 2000) -> None:
         raise RuntimeError(f"chromium wrote no screenshot for {page}")
 
 
-if __name__ == "__main__":  # make report-screenshot
-    screenshot(Path(sys.argv[1]), Path(sys.argv[2]))
+if __name__ == "__main__":  # make report-screenshot: PAGE PNG [HEIGHT]
+    screenshot(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 2000)
     sys.stderr.write(f"screenshot: {sys.argv[2]}\n")

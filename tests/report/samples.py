@@ -9,7 +9,8 @@ from typing import Any
 from tests.rules.harness import HEAD, TAIL
 
 DATA = Path(__file__).parent / "data"
-SAMPLE_REPORT = DATA / "sample-report.json"
+SAMPLE_REPORT = DATA / "sample-report.json"  # schema 2
+SAMPLE_REPORT_SCHEMA1 = DATA / "sample-report-schema1.json"  # a report of the first release
 
 # Every identifying value of both patients is a string found nowhere else in the file.
 CANARIES = {
@@ -83,6 +84,13 @@ def clean_837() -> bytes:
 
 
 def sample_report() -> dict[str, Any]:
-    """Return the hand-written schema-1 sample (fixes, flags, a claim-level flag, odd characters)."""
+    """Return the hand-written schema-2 sample (fixes, flags, a claim-level flag, odd characters,
+    a collapse with its removed line, a held claim, a work list, payer overrides)."""
     loaded: dict[str, Any] = json.loads(SAMPLE_REPORT.read_text(encoding="utf-8"))
+    return loaded
+
+
+def sample_report_schema1() -> dict[str, Any]:
+    """Return the schema-1 sample: a report of the first release, still read by `cart837 report`."""
+    loaded: dict[str, Any] = json.loads(SAMPLE_REPORT_SCHEMA1.read_text(encoding="utf-8"))
     return loaded

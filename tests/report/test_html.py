@@ -1,4 +1,5 @@
-"""The HTML report: one self-contained page, every finding visible, changes marked, text escaped."""
+"""The HTML report: a work list first, every finding visible in line order, changes marked, text
+escaped, and a page a person works in (filters, search, sort, print) under a strict CSP."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from cart837.report import html
 from cart837.report.model import Report
 from tests.report import browser
 from tests.report.conftest import Run
-from tests.report.samples import sample_report
+from tests.report.samples import sample_report, sample_report_schema1
 
 HOSTILE_CLAIM = "<script>alert(1)</script>&amp;|`x`"
 
@@ -49,12 +50,61 @@ def test_content_security_policy_allows_only_the_inline_style_and_script() -> No
 def test_summary_totals_and_file_table() -> None:
     page = _page()
     cards = {
-        card.xpath("span[@class='k']")[0].text: int(card.xpath("span[@class='n']")[0].text)
+        card.xpath("span[@class='k']")[0].text: card.xpath("span[@class='n']")[0].text
         for card in page.xpath("//div[@class='cards']/div")
     }
-    assert cards == sample_report()["totals"]
+    assert cards == {
+        "files": "5", "claims to work": "2", "errors": "2", "to review": "1", "fixed": "3", "flags": "3",
+        "files changed": "1", "failed": "1", "moved by fixes": "$11,809.89", "on flagged lines": "$5,642.49",
+    }
     rows = [[_text(cell) for cell in row.xpath("td")] for row in page.xpath("//table[@class='files']/tbody/tr")]
-    assert rows[2] == ["batch/clean.837", "unchanged", "12", "0", "0", "0"]
+    assert rows[2] == ["batch/clean.837", "unchanged", "12", "0", "0", "0", "0", "$0.00"]
+    assert rows[0][:2] == ["batch/changed.837", "changed needs attention"]  # not a grey "changed"/"unchanged"
+    assert rows[1][1] == "unchanged needs attention"
+
+
+def test_work_list_comes_first_one_row_per_claim_with_what_to_do_and_dollars() -> None:
+    page = _page()
+    headings = [_text(h) for h in page.xpath("//main/h2")]
+    assert headings[0] == "Work list: 2 claims need a person" and headings[1] == "Summary"
+    rows = page.xpath("//table[@id='worklist']/tbody/tr")
+    cells = [[_text(c) for c in row.xpath("td")] for row in rows]
+    assert cells[0][:6] == ["error · held", "batch/changed.837", "PCN0002", "00301", "2025-06-10", "CART-007"]
+    assert cells[0][6].startswith("CART-007: add or correct the CAR-T product line") and cells[0][7] == "$3,643.49"
+    assert cells[1][2] == HOSTILE_CLAIM and cells[1][5] == "CART-021 CART-003" and cells[1][7] == "$1,000.00"
+    link = rows[0].xpath("td[3]/a/@href")[0]
+    assert page.xpath("//section[@id=$a]/h3/code/text()", a=link[1:]) == ["PCN0002"]
+    assert [b.get("data-sort") for b in page.xpath("//table[@id='worklist']//th/button")] == [
+        "claim", "date", "rule", "amount",
+    ]
+
+
+def test_rows_follow_input_lines_with_output_lines_and_removed_lines() -> None:
+    page = _page()
+    claim = page.xpath("//section[contains(@class, 'claim')][h3/code='PCN0001']")[0]
+    rows = [[_text(c) for c in row.xpath("td")][:7] for row in claim.xpath(".//tbody/tr")]
+    assert rows == [
+        ["1", "1", "2025-07-03", "CART-002", "info", "collapse (fixed)", "$2,156.87"],
+        ["2", "removed", "2025-07-03", "CART-002", "info", "removed (collapse)", "$2,156.87"],
+        ["3", "2", "2025-07-29", "CART-003", "info", "units (fixed)", "$6,009.53"],
+    ]
+    removed = claim.xpath(".//tr[contains(@class, 'removed')]")[0]
+    assert removed.xpath(".//code")[0].text_content() == "SV2*0871*HC:38225*2156.87*UN*1~"
+
+
+def test_held_claims_say_where_they_went() -> None:
+    page = _page()
+    held = page.xpath("//section[@id='file-0']/p[@class='held']")[0]
+    assert "held/batch/changed.837" in _text(held) and _text(held).endswith("PCN0002")
+    claim = page.xpath("//section[contains(@class, 'claim')][h3/code='PCN0002']")[0]
+    assert "held, not sent" in _text(claim.xpath("h3")[0])
+
+
+def test_schema_1_report_still_renders_with_flags_to_review() -> None:
+    page = _page(html.render(Report.from_dict(sample_report_schema1())))
+    assert len(page.xpath("//tr[contains(@class, 'finding')]")) == 6
+    assert len(page.xpath("//table[@id='worklist']/tbody/tr")) == 2
+    assert "Run on 2025-08-01" in _text(page.xpath("//main/p")[0])
 
 
 def test_every_finding_is_a_row_with_rule_claim_line_and_segments() -> None:
@@ -64,23 +114,24 @@ def test_every_finding_is_a_row_with_rule_claim_line_and_segments() -> None:
     assert len(rows) == sum(len(f["findings"]) for f in document["files"])
     for entry in document["files"]:
         for finding in entry["findings"]:
-            claim = page.xpath("//section[@class='claim'][h3/code[text()=$c]]", c=finding["claim"])
+            claim = page.xpath("//section[contains(@class, 'claim')][h3/code[text()=$c]]", c=finding["claim"])
             assert len(claim) == 1
-            row = claim[0].xpath(".//tr[@data-rule=$r]", r=finding["rule"])[0]
+            row = claim[0].xpath(".//tr[contains(@class, 'finding')][@data-rule=$r]", r=finding["rule"])[0]
             cells = row.xpath("td")
             assert _text(cells[0]) == (str(finding["line"]) if finding["line"] else "claim")
-            assert _text(cells[2]) == finding["rule"] and cells[2].xpath("a/@href") == [f"#rule-{finding['rule']}"]
-            codes = [c.text_content() for c in cells[4].xpath(".//code")]
+            assert _text(cells[3]) == finding["rule"] and cells[3].xpath("a/@href") == [f"#rule-{finding['rule']}"]
+            assert _text(cells[4]) == finding["severity"] == row.get("data-severity")
+            codes = [c.text_content() for c in cells[7].xpath(".//code")]
             assert codes == [s for s in (finding["before"], finding["after"]) if s is not None]
-            assert _text(cells[5]) == " ".join(finding["message"].split())
+            assert _text(cells[8]) == " ".join(finding["message"].split())
 
 
 def test_changed_elements_are_marked_on_both_sides() -> None:
     page = _page()
-    row = page.xpath("//tr[@data-rule='CART-006']")[0]
+    row = page.xpath("//tr[contains(@class, 'finding')][@data-rule='CART-006']")[0]
     assert [m.text for m in row.xpath(".//div[@class='before']//mark")] == ["0360"]
     assert [m.text for m in row.xpath(".//div[@class='after']//mark")] == ["0874"]
-    flag = page.xpath("//tr[@data-rule='CART-007']")[0]
+    flag = page.xpath("//tr[contains(@class, 'finding')][@data-rule='CART-007']")[0]
     assert not flag.xpath(".//mark") and flag.xpath(".//div[@class='flagged']")
 
 
@@ -108,9 +159,22 @@ def test_filters_cover_each_rule_and_file_with_findings() -> None:
     page = _page()
     nav = page.xpath("//nav[@id='filters']")[0]
     assert nav.get("hidden") is not None  # shown by the script only
-    assert nav.xpath(".//input/@data-rule") == ["CART-002", "CART-003", "CART-006", "CART-007", "CART-021"]
-    files = nav.xpath(".//option/text()")
+    rules = nav.xpath(".//select[@id='f-rule']/option")
+    assert [o.get("value") for o in rules] == ["", "CART-002", "CART-003", "CART-006", "CART-007", "CART-021"]
+    assert rules[2].text == "CART-003 — Administration is reported once per day, 1 unit (2)"  # titles, not bare ids
+    assert nav.xpath(".//input/@data-severity") == ["error", "review", "info"]
+    assert nav.xpath(".//input[@type='search']/@id") == ["f-claim"] and nav.xpath(".//button[@id='f-clear']")
+    files = nav.xpath(".//select[@id='f-file']/option/text()")
     assert files == ["all files", "batch/changed.837", "batch/<script>alert('x')</script> & co.837"]
+    assert [o.get("value") for o in nav.xpath(".//select[@id='f-sort']/option")] == ["", "claim", "date", "rule", "amount"]
+    assert page.xpath("//p[@id='active']")  # the active filter, printed on a printout
+    assert page.xpath("//table[@class='by-rule']//button[@data-only='CART-007']")
+
+
+def test_print_view_is_compact_and_keeps_the_active_filter() -> None:
+    css = html.stylesheet()
+    printed = css[css.index("@media print") :]
+    assert "p.active { display: block" in printed and ".seg" in printed and "text-overflow: ellipsis" in printed
 
 
 def test_patient_shown_only_when_the_report_has_it() -> None:
@@ -130,7 +194,7 @@ def test_real_run_html_shows_each_finding(batch_run: Run) -> None:
     rows = page.xpath("//tr[contains(@class, 'finding')]")
     assert len(rows) == len(findings) >= 4
     assert page.xpath("//h3/code/text()")[:2] == ["CLAIM<script>&amp;1", "CLAIMDEP1"]
-    units = page.xpath("//section[@class='claim'][h3/code='CLAIMDEP1']//tr[@data-rule='CART-003']")[0]
+    units = page.xpath("//section[contains(@class, 'claim')][h3/code='CLAIMDEP1']//tr[@data-rule='CART-003']")[0]
     assert [m.text for m in units.xpath(".//mark")] == ["2", "1"]
 
 
@@ -142,9 +206,58 @@ def test_renders_in_chromium_with_every_finding_and_filters(tmp_path: Path) -> N
     dom = _page(browser.dump_dom(page))
     nav = dom.xpath("//nav[@id='filters']")[0]
     assert nav.get("hidden") is None, "the filter script did not run (blocked by the CSP hash?)"
-    assert _text(dom.xpath("//span[@id='shown']")[0]) == "6 shown"
+    assert _text(dom.xpath("//span[@id='shown']")[0]) == "6 findings in 3 claims shown"
+    assert _text(dom.xpath("//p[@id='active']")[0]) == "Filter: none (everything is shown)."
     assert len(dom.xpath("//tr[contains(@class, 'finding')]")) == 6
     assert len(dom.xpath("//script")) == 1
     shot = tmp_path / "report.png"
     browser.screenshot(page, shot)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def _visible(dom: lxml_html.HtmlElement, xpath: str) -> list[lxml_html.HtmlElement]:
+    """Return the matches not hidden themselves nor inside a hidden element."""
+    return [e for e in dom.xpath(xpath) if not e.xpath("ancestor-or-self::*[@hidden]")]
+
+
+@pytest.mark.parametrize(
+    ("fragment", "findings", "files", "active"),
+    [
+        ("rule=CART-007", [("PCN0002", "CART-007")], ["0"], "only CART-007"),
+        ("hide=info", [("PCN0002", "CART-007"), (HOSTILE_CLAIM, "CART-021"), (HOSTILE_CLAIM, "CART-003")], ["0", "1"],
+         "hiding info"),
+        ("q=pcn0001", [("PCN0001", "CART-002"), ("PCN0001", "CART-003")], ["0"], "claim ids containing"),
+        ("rule=CART-021&q=pcn", [], [], "only CART-021"),
+    ],
+)
+def test_filters_in_chromium_hide_rows_claims_and_emptied_files(
+    tmp_path: Path, fragment: str, findings: list[tuple[str, str]], files: list[str], active: str
+) -> None:
+    """The filter state is read from the URL fragment, as a bookmark or a sent link gives it."""
+    if browser.find() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); the HTML was checked by parsing only")
+    page = tmp_path / "report.html"
+    page.write_text(html.render(Report.from_dict(sample_report())), encoding="utf-8")
+    dom = _page(browser.dump_dom(page, fragment))
+    shown = [
+        (row.xpath("ancestor::section[contains(@class, 'claim')]/h3/code")[0].text, row.get("data-rule"))
+        for row in _visible(dom, "//tr[contains(@class, 'finding')]")
+    ]
+    assert shown == findings
+    assert [s.get("data-file") for s in _visible(dom, "//section[contains(@class, 'file')]")] == files
+    assert active in _text(dom.xpath("//p[@id='active']")[0])
+    work = [row.get("data-claim") for row in _visible(dom, "//table[@id='worklist']/tbody/tr")]
+    assert work == sorted({c.lower() for c, _ in findings if c != "PCN0001"}, key=[ "pcn0002", HOSTILE_CLAIM.lower()].index)
+
+
+def test_sort_by_dollars_in_chromium_orders_work_list_and_claims(tmp_path: Path) -> None:
+    if browser.find() is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); the HTML was checked by parsing only")
+    page = tmp_path / "report.html"
+    page.write_text(html.render(Report.from_dict(sample_report())), encoding="utf-8")
+    dom = _page(browser.dump_dom(page, "sort=amount"))
+    assert [r.get("data-amount") for r in dom.xpath("//table[@id='worklist']/tbody/tr")] == ["3643.49", "1000.00"]
+    claims = [c.xpath("h3/code")[0].text for c in dom.xpath("//section[@id='file-0']/section")]
+    assert claims == ["PCN0002", "PCN0001"]  # PCN0001's findings are all info: no dollars to work
+    dom = _page(browser.dump_dom(page, "sort=claim"))
+    assert [c.xpath("h3/code")[0].text for c in dom.xpath("//section[@id='file-0']/section")] == ["PCN0001", "PCN0002"]

@@ -1,4 +1,4 @@
-"""Every report validates against the shipped schema 1, and the schema rejects what breaks it."""
+"""Every report validates against the shipped schema 2 (schema 1 still reads), and the schema rejects what breaks it."""
 
 from __future__ import annotations
 
@@ -14,13 +14,16 @@ import pytest
 from cart837.errors import ReportError
 from cart837.report import schema
 from tests.report.conftest import Run
-from tests.report.samples import sample_report
+from tests.report.samples import sample_report, sample_report_schema1
 
 
 def test_schema_ships_in_the_package_and_is_a_valid_json_schema() -> None:
     shipped = json.loads(resources.files("cart837.report").joinpath("schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(shipped)
-    assert shipped["properties"]["schema"] == {"const": 1}
+    assert shipped["properties"]["schema"] == {"const": 2}
+    first = json.loads(resources.files("cart837.report").joinpath("schema-1.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(first)
+    assert first["properties"]["schema"] == {"const": 1}
 
 
 def test_real_batch_report_validates_and_adds_up(batch_run: Run) -> None:
@@ -46,6 +49,21 @@ def test_real_batch_report_validates_and_adds_up(batch_run: Run) -> None:
 
 def test_hand_written_sample_validates() -> None:
     schema.validate(sample_report())
+    schema.validate(sample_report_schema1())
+
+
+def test_real_batch_report_has_the_schema_2_fields(batch_run: Run) -> None:
+    document = batch_run.document()
+    assert document["schema"] == 2 and "as_of" not in document
+    assert document["config"]["source"] == "defaults" and document["config"]["found"] == "defaults"
+    assert document["config"]["rules"]["CART-009"] == "off" and document["config"]["rules"]["CART-005"] == "fix"
+    collapse = next(f for e in document["files"] for f in e["findings"] if f["action"] == "collapse")
+    assert collapse["severity"] == "info" and collapse["input_line"] == collapse["line"] == 1
+    assert collapse["output_line"] == 1 and [r["line"] for r in collapse["removed"]] == [2]
+    units = next(f for e in document["files"] for f in e["findings"] if f["action"] == "units")
+    assert (units["input_line"], units["output_line"]) == (3, 2)  # LX 2 was removed by the collapse
+    amounts = [f["amount"] for e in document["files"] for f in e["findings"]]
+    assert all(a is not None and a.count(".") == 1 for a in amounts)
 
 
 def _broken(change: str) -> dict[str, Any]:
@@ -60,15 +78,21 @@ def _broken(change: str) -> dict[str, Any]:
     elif change == "missing citation":
         del finding["citation"]
     elif change == "extra key":
+        finding["weight"] = "high"
+    elif change == "bad severity":
         finding["severity"] = "high"
+    elif change == "amount as a number":
+        finding["amount"] = 12.5
+    elif change == "work list without rules":
+        document["worklist"][0]["rules"] = []
     elif change == "line zero":
         finding["line"] = 0
     elif change == "failed without error":
         document["files"][3]["error"] = None
     elif change == "bad sha256":
         document["files"][0]["sha256_in"] = "ABC"
-    elif change == "schema 2":
-        document["schema"] = 2
+    elif change == "schema 3":
+        document["schema"] = 3
     return document
 
 
@@ -83,14 +107,17 @@ def _broken(change: str) -> dict[str, Any]:
         ("line zero", "files[0].findings[1].line"),
         ("failed without error", "files[3].error"),
         ("bad sha256", "files[0].sha256_in"),
-        ("schema 2", "schema"),
+        ("bad severity", "files[0].findings[1].severity"),
+        ("amount as a number", "files[0].findings[1].amount"),
+        ("work list without rules", "worklist[0].rules"),
+        ("schema 3", "schema"),
     ],
 )
 def test_schema_rejects_broken_reports_naming_the_place(change: str, where: str) -> None:
     with pytest.raises(ReportError) as raised:
         schema.validate(_broken(change), "r.json")
     message = raised.value.one_line()
-    assert message.startswith(f"r.json: not a cart837 schema-1 report: {where}"), message
+    assert message.startswith(f"r.json: not a cart837 schema-2 report: {where}"), message
     assert "\n" not in message
 
 
