@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,6 +25,10 @@ def run(options: RunOptions) -> None:
     """Run both passes over the inputs, report each file as it ends, print the summary and exit."""
     logs.configure(options.verbosity)
     config = load(options.config_path)
+    implicit = options.config_path is None and config.source != "defaults"
+    if implicit and not options.quiet:  # issue 12: a found file must never change a run in silence
+        note = f"cart837: using configuration {config.source} (found by lookup; --config FILE names another)"
+        click.echo(note, err=True)
     only = only_rules(options.rules)
     outdir = options.output_dir
     inputs, skipped = expand_inputs(list(options.paths), exclude=outdir)
@@ -41,8 +46,11 @@ def run(options: RunOptions) -> None:
         )
         reporter = Reporter(mode, summary, bar, options.quiet)
         produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
-        results = _process(produced, inputs, skipped, options.report_json, bar, reporter)
-        _write_people_reports(results, options.report_md, options.report_html)
+        writer = JsonReportWriter(Path(options.report_json), config, implicit) if options.report_json else None
+        results = _process(produced, inputs, skipped, writer, bar, reporter)
+        if options.report_md or options.report_html:
+            document = report_document(results, config, implicit)
+            _write_people_reports(document, options.report_md, options.report_html)
     finally:
         for item in inputs:
             if item.is_stdin:
@@ -104,13 +112,12 @@ def _process(
     produced: Iterator[FileResult],
     inputs: list[InputFile],
     skipped: list[str],
-    report_json: str | None,
+    writer: JsonReportWriter | None,
     bar: bool,
     on_result: Callable[[FileResult], None],
 ) -> list[FileResult]:
     """Pass 2, file by file: skipped files, then each input; each result is reported as it ends."""
     results: list[FileResult] = []
-    writer = JsonReportWriter(Path(report_json)) if report_json else None
     with writer if writer else nullcontext():
         for path in skipped:
             results.append(FileResult(path, FileStatus.SKIPPED))
@@ -126,16 +133,13 @@ def _process(
     return results
 
 
-def _write_people_reports(results: list[FileResult], report_md: str | None, report_html: str | None) -> None:
-    """Write the Markdown and HTML reports (the same data as the JSON one) when asked."""
-    if not (report_md or report_html):
-        return
+def _write_people_reports(document: dict[str, Any], report_md: str | None, report_html: str | None) -> None:
+    """Write the Markdown and HTML reports (the same data as the JSON one)."""
     from cart837.report.people import write_people_reports  # with jsonschema: ~0.1 s of start-up when not needed
 
     try:
-        write_people_reports(
-            report_document(results), Path(report_md) if report_md else None, Path(report_html) if report_html else None
-        )
+        markdown_path, html_path = (Path(p) if p else None for p in (report_md, report_html))
+        write_people_reports(document, markdown_path, html_path)
     except OSError as problem:
         error(f"{problem.filename or 'report'}: cannot write the report: {problem.strerror or problem}")
         sys.exit(2)

@@ -27,7 +27,9 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     outcome = run_cli(["fix", str(_batch(tmp_path)), "-o", str(tmp_path / "out")], stderr_tty=True)
     assert outcome.code == 0
     assert "cart837  [###" in outcome.stderr and "3/3" in outcome.stderr and "f2.837" in outcome.stderr
-    assert outcome.stderr.rstrip().endswith("3 files: 3 changed, 0 unchanged; 12 fixes ($36,000.00), 0 flags; 0 claims need a person")
+    assert outcome.stderr.rstrip().endswith(
+        "3 files: 3 changed, 0 unchanged; 12 fixes ($36,000.00), 0 flags; 0 claims need a person"
+    )
 
 
 def test_no_progress_bar_off_a_terminal_or_with_q(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def make_batch(folder: Path) -> Path:
 
 def _report(path: Path) -> dict[str, object]:
     report = json.loads(path.read_text())
-    report.pop("as_of")
+    report.pop("run_date")
     return dict(report)
 
 

@@ -1,0 +1,130 @@
+"""Issue 12: severity and next step on every finding, the work list, dollars and the run's configuration."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cart837.cli import main
+from cart837.report.worklist import WorkItem, csv_text
+from cart837.rules import all_rules
+from cart837.rules.base import Severity
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "fixtures" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    """The demo batch fixed with a JSON report; returns the report and stderr."""
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(main, ["fix", str(DEMO), "-o", str(out / "fixed"), "--report", str(out / "r.json")])
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    return document, result.stderr
+
+
+def _findings(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for entry in document["files"]:
+        for finding in entry["findings"]:
+            yield entry["path"], finding
+
+
+def test_every_rule_has_a_severity_and_a_next_step() -> None:
+    for rule in all_rules():
+        assert isinstance(rule.severity, Severity)
+        assert len(rule.next_step) > 20, rule.id  # in billing words, not empty
+    gates = {r.id: r.severity for r in all_rules() if r.gate}
+    assert gates == {"CART-021": Severity.ERROR, "CART-022": Severity.ERROR}
+
+
+def test_automatic_modifiers_are_review_and_flags_end_with_the_next_step(demo: tuple[dict[str, Any], str]) -> None:
+    document, _ = demo
+    findings = [f for _, f in _findings(document)]
+    modifiers = [f for f in findings if f["action"] == "modifier"]
+    assert modifiers and all(f["severity"] == "review" for f in modifiers)
+    for finding in findings:
+        assert finding["severity"] in ("error", "review", "info") and finding["next_step"]
+        if not finding["fixed"]:
+            assert finding["message"].endswith(f"Next step: {finding['next_step']}"), finding["message"]
+    gated = [f for f in findings if f["rule"] in ("CART-021", "CART-022")]
+    assert gated and all(f["severity"] == "error" for f in gated)
+
+
+def test_work_list_is_every_claim_with_an_error_or_review_finding(demo: tuple[dict[str, Any], str]) -> None:
+    document, stderr = demo
+    expected: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for path, finding in _findings(document):
+        if finding["severity"] != "info":
+            expected.setdefault((path, finding["transaction"], finding["claim"]), []).append(finding)
+    rows = document["worklist"]
+    assert {(r["file"], r["transaction"], r["claim"]) for r in rows} == set(expected)
+    assert len(rows) == len(expected) == document["totals"]["claims_to_work"] >= 3
+    ranks = ["error", "review"]
+    assert [ranks.index(r["severity"]) for r in rows] == sorted(ranks.index(r["severity"]) for r in rows)
+    for row in rows:
+        found = expected[(row["file"], row["transaction"], row["claim"])]
+        assert row["rules"] == list(dict.fromkeys(f["rule"] for f in found))
+        assert all(step.split(": ", 1)[0] in row["rules"] for step in row["next_steps"])
+        assert row["payer"] and row["first_date"]
+        claim_level = [Decimal(f["amount"]) for f in found if f["line"] is None]
+        per_line: dict[int, Decimal] = {}
+        for f in found:
+            if f["line"] is not None:
+                per_line[f["line"]] = max(per_line.get(f["line"], Decimal(0)), Decimal(f["amount"]))
+        assert Decimal(row["amount"]) == (max(claim_level) if claim_level else sum(per_line.values(), Decimal(0)))
+    assert stderr.rstrip().endswith(f"; {len(rows)} claims need a person")
+
+
+def test_dollars_add_up_per_run(demo: tuple[dict[str, Any], str]) -> None:
+    document, stderr = demo
+    fixed = sum((Decimal(f["amount"]) for _, f in _findings(document) if f["fixed"]), Decimal(0))
+    flagged = sum((Decimal(f["amount"]) for _, f in _findings(document) if not f["fixed"]), Decimal(0))
+    assert document["totals"]["amount_fixed"] == f"{fixed:.2f}" and fixed > 0
+    assert document["totals"]["amount_flagged"] == f"{flagged:.2f}"
+    assert f"fixes (${fixed:,.2f})" in stderr and f"flags (${flagged:,.2f})" in stderr
+    noncovered = [f for _, f in _findings(document) if f["action"] == "noncovered"]
+    for finding in noncovered:  # what SV207 grew by
+        elements = finding["before"].rstrip("~").split("*")
+        before = Decimal(elements[7] or 0) if len(elements) > 7 else Decimal(0)
+        after = Decimal(finding["after"].rstrip("~").split("*")[7])
+        assert Decimal(finding["amount"]) == after - before
+
+
+def test_found_configuration_is_said_on_stderr_and_in_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "cart837.toml").write_text('[rules]\n"CART-010" = "off"\n"CART-012" = "flag"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", str(DEMO), "--report", "r.json"])
+    found = tmp_path / "cart837.toml"
+    assert f"cart837: using configuration {found} (found by lookup; --config FILE names another)" in result.stderr
+    config = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["config"]
+    assert (config["source"], config["found"]) == (str(found), "implicitly")
+    assert config["rules"]["CART-010"] == "off" and config["rules"]["CART-012"] == "flag"
+    assert config["code_table_date"] == "2026-12-05" and len(config["rules"]) == len(all_rules())
+    named = CliRunner().invoke(main, ["check", str(DEMO), "--config", str(found), "--report", "r.json"])
+    assert "using configuration" not in named.stderr
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["config"]["found"] == "explicitly"
+
+
+def test_worklist_csv_opens_in_a_spreadsheet_and_defuses_formulas() -> None:
+    item = WorkItem(
+        "in/a.837", "0001", "=HYPERLINK(\"x\")", "00301", "2025-01-02", Severity.ERROR, ("CART-021",),
+        ("CART-021: correct the total charge",), Decimal("1000"), held=True,
+    )
+    text = csv_text([item], {"in/a.837": "held/a.837"})
+    assert text.startswith("\ufeffseverity,file,claim,payer,first_dos,rules,what_to_do,amount,went_to\r\n")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1] == [
+        "error", "in/a.837", "'=HYPERLINK(\"x\")", "00301", "2025-01-02", "CART-021",
+        "CART-021: correct the total charge", "1000.00", "held/a.837",
+    ]
