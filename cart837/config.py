@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
-from cart837.codes.tables import CodeTable, build_table
+from cart837.codes.tables import NOC_CODES, NON_CAR_T_PRODUCTS, CodeKind, CodeTable, build_table
 from cart837.errors import ConfigError, Location
 
 
@@ -45,6 +45,9 @@ class Config:
     unrelated_drugs: tuple[str, ...] = UNRELATED_DRUGS
     extra_product_codes: tuple[str, ...] = ()
     split_dose_products: tuple[str, ...] = ("Q2058",)
+    split_dose_window_days: int = 21  # CART-007 (g) across claims (revision 2)
+    duplicate_product_window_days: int = 30  # CART-024 (revision 2)
+    non_car_t_products: tuple[str, ...] = NON_CAR_T_PRODUCTS  # RULES.md §2.4 (revision 2)
     extra_em_codes: tuple[str, ...] = ()
     prefer_x_modifiers: bool = False
     x_modifier: str = "XU"
@@ -72,7 +75,7 @@ class Config:
 
     def code_table(self) -> CodeTable:
         """Return the code tables with this configuration's overrides."""
-        return build_table(self.codes, self.extra_product_codes)
+        return build_table(self.codes, self.extra_product_codes, self.non_car_t_products)
 
     def __reduce__(self) -> tuple[Callable[[dict[str, object]], Config], tuple[dict[str, object]]]:
         """Pickle for worker processes and Dask: the read-only mapping views travel as dicts."""
@@ -101,23 +104,74 @@ _CHOICES = {
     "x_modifier": ("XE", "XS", "XP", "XU"),  # [MOD-X]; CART-012 never puts 59 and an X modifier together
 }
 _SCALARS = {f.name for f in fields(Config)} - {"rules", "codes", "payers", "source"}
+_HCPCS_LISTS = frozenset(
+    {"supportive_drugs", "unrelated_drugs", "lymphodepletion_drugs", "extra_product_codes", "split_dose_products",
+     "non_car_t_products", "extra_em_codes"}
+)  # fmt: skip
+_WINDOWS = frozenset({"split_dose_window_days", "duplicate_product_window_days"})
+MAX_WINDOW_DAYS = 366
 
 
 def _check_value(key: str, value: object, where: str, at: Location) -> object:
+    """Return the checked value; a bad one is a ConfigError naming the key, the value and what to write."""
     default = getattr(Config(), key)
+    name = f"{where}{key} = {value!r}"
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}{key} must be a list of strings, not {value!r}", at)
+            raise ConfigError(f"{name}: write a list of strings, e.g. {key} = {list(default[:2])!r}", at)
+        _check_list(key, value, name, at)
         return tuple(value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}{key} must be true or false, not {value!r}", at)
+            raise ConfigError(f"{name}: write true or false", at)
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WINDOW_DAYS:
+            raise ConfigError(f"{name}: write a whole number of days from 0 to {MAX_WINDOW_DAYS}, e.g. {default}", at)
         return value
     if not isinstance(value, str):
-        raise ConfigError(f"{where}{key} must be a string, not {value!r}", at)
+        raise ConfigError(f"{name}: write a string, e.g. {key} = {default!r}", at)
     if key in _CHOICES and value not in _CHOICES[key]:
-        raise ConfigError(f"{where}{key} = {value!r}: use one of {', '.join(_CHOICES[key])}", at)
+        raise ConfigError(f"{name}: use one of {', '.join(_CHOICES[key])}", at)
+    if key == "product_revenue_code" and not (len(value) == 4 and value.isdigit()):
+        raise ConfigError(f"{name}: write a four-digit revenue code, e.g. \"0891\"", at)
     return value
+
+
+def _check_list(key: str, value: list[str], name: str, at: Location) -> None:
+    """Check the entries of a list setting (RULES.md §3 and §2.4, revision 2)."""
+    if key == "outpatient_bill_types":
+        for entry in value:
+            if not (len(entry) == 2 and entry.isdigit()):
+                hint = f"write {entry[:2]!r}" if len(entry) > 2 and entry[:2].isdigit() else "write two digits"
+                raise ConfigError(
+                    f"{name}: {entry!r} is not the first two digits of a bill type; {hint} (e.g. \"13\" for 13x)", at
+                )
+    if key in _HCPCS_LISTS:
+        for entry in value:
+            if not (len(entry) == 5 and entry.isalnum() and entry == entry.upper()):
+                hint = 'write five characters, e.g. "J1100"'
+                raise ConfigError(f"{name}: {entry!r} is not a HCPCS/CPT code; {hint}", at)
+    if key == "extra_product_codes":
+        noc = sorted(set(value) & NOC_CODES)
+        if noc:
+            raise ConfigError(
+                f"{name}: {', '.join(noc)} is a not-otherwise-classified code, never a CAR-T product by code alone "
+                "(every unrelated NOC drug would become one); remove it: a NOC line on revenue code 0891 of a claim "
+                "with a CAR-T step line already counts as the product (RULES.md §2.4)",
+                at,
+            )
+
+
+def _check_together(config: Config, where: str, at: Location) -> None:
+    """Check settings that contradict each other."""
+    both = sorted(set(config.extra_product_codes) & set(config.non_car_t_products))
+    if both:
+        raise ConfigError(
+            f"{where}extra_product_codes and non_car_t_products both list {', '.join(both)}: "
+            "remove it from one of them (a code is a CAR-T product or not)",
+            at,
+        )
 
 
 def _rule_modes(
@@ -157,16 +211,27 @@ def from_mapping(
             values[key] = _check_value(key, value, "", at)
         else:
             raise ConfigError(f"unknown configuration key {key!r}", at)
-    return Config(**values)  # type: ignore[arg-type]
+    config = Config(**values)  # type: ignore[arg-type]
+    _check_together(config, "", at)
+    for payer in config.payers:
+        _check_together(config.for_payer(payer), f"payers.{payer}: ", at)
+    return config
 
 
 def _codes(raw: object, at: Location) -> dict[str, Mapping[str, object]]:
     if not isinstance(raw, dict):
         raise ConfigError("codes must be a table of code tables", at)
     try:
-        build_table(raw)
+        table = build_table(raw, non_car_t=())
     except ValueError as error:
         raise ConfigError(f"codes: {error}", at) from None
+    noc = sorted(code for code in raw if code in NOC_CODES and table.kind(code) is CodeKind.PRODUCT)
+    if noc:
+        raise ConfigError(
+            f"codes.{noc[0]}: kind = \"product\" on a not-otherwise-classified code would make every unrelated NOC "
+            "drug a CAR-T product; remove it (RULES.md §2.4)",
+            at,
+        )
     return dict(raw)
 
 

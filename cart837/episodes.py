@@ -20,6 +20,22 @@ from cart837.inttable import IntTable, MemberIds
 
 ClaimRef = tuple[int, int]  # (file number in the run, byte offset of CLM)
 
+# RULES.md §3 Claim frequency (revision 2): CLM05-3 values that are corrected (1; 2-4 flags only)
+# or that replace an earlier claim (7). Every other value (8 void, 0, 5, Q, ...) is never
+# edited and joins no episode.
+CORRECTED_FREQUENCIES = frozenset({"1", "2", "3", "4", "7"})
+REPLACEMENT = "7"
+
+
+def joins_episode(frequency: str) -> bool:
+    """Return whether a claim of this CLM05-3 frequency joins the episode (an unreadable one does)."""
+    return frequency == "" or frequency in CORRECTED_FREQUENCIES
+
+
+def frequency_of(bill_type: str) -> str:
+    """Return CLM05-3 from a three-character bill type ("" when unknown)."""
+    return bill_type[2:3]
+
 _STEPS: tuple[Step | None, ...] = (None, *Step)
 _STEP_FLAG = {step: number for number, step in enumerate(_STEPS)}
 _PRODUCT_FLAG = 0x80
@@ -38,6 +54,7 @@ class EpisodeLine:
     step: Step | None
     product: bool
     bill_type: str
+    day: date | None = None  # the line's DOS (always set by the index)
 
 
 class EpisodeIndex:
@@ -52,6 +69,7 @@ class EpisodeIndex:
         "_day", "_claim", "_line", "_code", "_flags", "_prev",
         "_claim_file", "_claim_offset", "_claim_bill", "_claim_id_end", "_claim_ids", "_cache",
     )
+    _cache: tuple[str | None, dict[date, list[EpisodeLine]], dict[ClaimRef, str]]
 
     def __init__(self) -> None:
         self.member_ids = MemberIds()
@@ -67,14 +85,14 @@ class EpisodeIndex:
         self._claim_file, self._claim_offset = array("I"), array("Q")
         self._claim_bill, self._claim_id_end = array("I"), array("Q")
         self._claim_ids = bytearray()
-        self._cache: tuple[str | None, dict[date, list[EpisodeLine]]] = (None, {})
+        self._cache = (None, {}, {})
 
     # -- building --------------------------------------------------------------------------
 
     def add_summary(self, claim: ClaimSummary, ref: ClaimRef, codes: CodeTable) -> None:
         """Record a pass-1 summary (its lines are already the relevant, dated ones)."""
         key = claim.patient_key
-        if key is None or not claim.lines:
+        if key is None or not claim.lines or not joins_episode(frequency_of(claim.bill_type)):
             return
         self.member_ids.add(claim.member_id)
         number = self._add_claim_row(ref, claim.id, claim.bill_type)
@@ -93,7 +111,7 @@ class EpisodeIndex:
             self._prev.append(prev)
             prev = len(self._day) - 1
         self._set_head(key, prev)
-        self._cache = (None, {})
+        self._cache = (None, {}, {})
 
     def _head(self, key: str) -> int:
         number = _key_number(key)
@@ -134,7 +152,7 @@ class EpisodeIndex:
         if not self._claim_file and not self.member_ids:
             for name in self.__slots__:
                 setattr(self, name, getattr(other, name))
-            self._cache = (None, {})
+            self._cache = (None, {}, {})
             return
         rows, claims = len(self._day), len(self._claim_file)
         strings = array("I", (self._intern(text) for text in other._strings))
@@ -160,7 +178,7 @@ class EpisodeIndex:
                 self._prev[row] = mine
             self._set_head(key, head + rows)
         self.member_ids.update(other.member_ids)
-        self._cache = (None, {})
+        self._cache = (None, {}, {})
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -169,33 +187,63 @@ class EpisodeIndex:
         return EpisodeView(self, patient, claim)
 
     def patient_lines(self, patient: str) -> dict[date, list[EpisodeLine]]:
-        """Return one patient's lines by date, in the order they were added."""
+        """Return one patient's lines by date, in the order they were added (replaced claims left out)."""
+        return self._patient(patient)[0]
+
+    def replaced_claims(self, patient: str) -> dict[ClaimRef, str]:
+        """Return the patient's claims replaced by a later frequency-7 claim of the same CLM01 -> that CLM01."""
+        return self._patient(patient)[1]
+
+    def _patient(self, patient: str) -> tuple[dict[date, list[EpisodeLine]], dict[ClaimRef, str]]:
         cached = self._cache  # one tuple, read once: safe when threads share the index
         if cached[0] == patient:
-            return cached[1]
+            return cached[1], cached[2]
         rows: list[int] = []
         row = self._head(patient)
         while row != _NO_ROW:
             rows.append(row)
             row = self._prev[row]
+        rows.reverse()
+        replaced = self._replaced(rows)
         by_day: dict[date, list[EpisodeLine]] = {}
-        for row in reversed(rows):
-            by_day.setdefault(date.fromordinal(self._day[row]), []).append(self._episode_line(row))
-        self._cache = (patient, by_day)
-        return by_day
+        for row in rows:
+            if self._claim[row] not in replaced:
+                by_day.setdefault(date.fromordinal(self._day[row]), []).append(self._episode_line(row))
+        refs = {(self._claim_file[c], self._claim_offset[c]): claim_id for c, claim_id in replaced.items()}
+        self._cache = (patient, by_day, refs)
+        return by_day, refs
+
+    def _replaced(self, rows: list[int]) -> dict[int, str]:
+        """RULES.md §3 (revision 2): a replacement (7) replaces the patient's earlier claims of its CLM01."""
+        seen: dict[str, list[int]] = {}  # CLM01 -> earlier claim numbers, in run order
+        replaced: dict[int, str] = {}
+        for row in rows:
+            claim = self._claim[row]
+            claim_id = self._claim_id(claim)
+            earlier = seen.setdefault(claim_id, [])
+            if claim in earlier:
+                continue
+            if frequency_of(self._strings[self._claim_bill[claim]]) == REPLACEMENT:
+                replaced.update((number, claim_id) for number in earlier)
+            earlier.append(claim)
+        return replaced
+
+    def _claim_id(self, claim: int) -> str:
+        start = self._claim_id_end[claim - 1] if claim else 0
+        return self._claim_ids[start : self._claim_id_end[claim]].decode("utf-8", "surrogatepass")
 
     def _episode_line(self, row: int) -> EpisodeLine:
         claim = self._claim[row]
-        start = self._claim_id_end[claim - 1] if claim else 0
         flags = self._flags[row]
         return EpisodeLine(
             (self._claim_file[claim], self._claim_offset[claim]),
-            self._claim_ids[start : self._claim_id_end[claim]].decode("utf-8", "surrogatepass"),
+            self._claim_id(claim),
             self._big_lines.get(row, self._line[row]),
             self._strings[self._code[row]],
             _STEPS[flags & ~_PRODUCT_FLAG],
             bool(flags & _PRODUCT_FLAG),
             self._strings[self._claim_bill[claim]],
+            date.fromordinal(self._day[row]),
         )
 
     def stats(self) -> dict[str, int]:
@@ -216,7 +264,7 @@ class EpisodeIndex:
     def __setstate__(self, state: dict[str, object]) -> None:
         for name, value in state.items():
             setattr(self, name, value)
-        self._cache = (None, {})
+        self._cache = (None, {}, {})
 
 
 def _key_number(key: str) -> int | None:
@@ -243,13 +291,24 @@ def _flags(codes: CodeTable, code: str) -> int:
 
 
 def is_cart_relevant(code: str, revenue_code: str, codes: CodeTable) -> bool:
-    """RULES.md §3: a step code, a product code, or revenue code 0871-0874/0891/0892."""
-    return revenue_code in CART_REVENUE_CODES or codes.kind(code) in (CodeKind.STEP, CodeKind.PRODUCT)
+    """RULES.md §3: a step code, a product code, or revenue code 0871-0874/0891/0892.
+
+    A line whose HCPCS is in `non_car_t_products` (other cell and gene therapies, revision 2) is
+    never CAR-T-relevant, whatever its revenue code.
+    """
+    kind = codes.kind(code)
+    if kind is CodeKind.OTHER_THERAPY:
+        return False
+    return revenue_code in CART_REVENUE_CODES or kind in (CodeKind.STEP, CodeKind.PRODUCT)
 
 
 @dataclass(frozen=True, slots=True)
 class EpisodeView:
-    """The episode lines of one patient, seen from one claim."""
+    """The episode lines of one patient, seen from one claim.
+
+    Voids join no episode; a replaced claim's lines have left it, and a replaced claim does not
+    see its replacement (RULES.md §3 Claim frequency, revision 2).
+    """
 
     index: EpisodeIndex
     patient: str | None
@@ -261,9 +320,27 @@ class EpisodeView:
             return []
         return self.index.patient_lines(self.patient).get(day, [])
 
+    def _replacer(self) -> str | None:
+        """Return this claim's CLM01 when a later replacement replaced it (its lines are then not ours)."""
+        if self.patient is None:
+            return None
+        return self.index.replaced_claims(self.patient).get(self.claim)
+
     def other_claims_on(self, day: date) -> list[EpisodeLine]:
-        """Return the lines of this patient's *other* claims on `day`."""
-        return [line for line in self.lines_on(day) if line.claim != self.claim]
+        """Return the lines of this patient's *other* claims on `day` (never this claim's replacement)."""
+        replacer = self._replacer()
+        return [
+            line
+            for line in self.lines_on(day)
+            if line.claim != self.claim and (replacer is None or line.claim_id != replacer)
+        ]
+
+    def other_claims(self) -> Iterator[EpisodeLine]:
+        """Return every line of this patient's other claims, oldest date first."""
+        if self.patient is None:
+            return
+        for day in sorted(self.index.patient_lines(self.patient)):
+            yield from self.other_claims_on(day)
 
     def administration_elsewhere(self, day: date) -> bool:
         """Return whether another claim of the patient has a CAR-T administration on `day`."""

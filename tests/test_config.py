@@ -13,12 +13,47 @@ KNOWN = {"CART-001": frozenset({RuleMode.FIX, RuleMode.FLAG, RuleMode.OFF}), "CA
 
 
 @pytest.mark.parametrize(
+    ("raw", "parts"),
+    [
+        # RULES.md §3 revision 2: entries are the first two digits of the bill type
+        ({"outpatient_bill_types": ["131"]}, ["outpatient_bill_types = ['131']", "write '13'"]),
+        ({"outpatient_bill_types": ["1"]}, ["outpatient_bill_types = ['1']", "write two digits"]),
+        ({"split_dose_window_days": "21"}, ["split_dose_window_days = '21'", "whole number of days", "e.g. 21"]),
+        ({"duplicate_product_window_days": -1}, ["duplicate_product_window_days = -1", "e.g. 30"]),
+        ({"duplicate_product_window_days": True}, ["duplicate_product_window_days = True", "whole number"]),
+        ({"supportive_drugs": ["j1100"]}, ["supportive_drugs = ['j1100']", "not a HCPCS/CPT code", '"J1100"']),
+        ({"product_revenue_code": "891"}, ["product_revenue_code = '891'", 'four-digit revenue code, e.g. "0891']),
+        # RULES.md §2.4 revision 2: NOC codes are never CAR-T products by code alone
+        ({"extra_product_codes": ["C9399"]}, ["extra_product_codes = ['C9399']", "not-otherwise-classified", "remove"]),
+        ({"codes": {"J9999": {"kind": "product"}}}, ["codes.J9999", "not-otherwise-classified", "remove it"]),
+        ({"extra_product_codes": ["J3393"]}, ["extra_product_codes and non_car_t_products both list J3393", "remove"]),
+        (
+            {"payers": {"00301": {"extra_product_codes": ["Q2057"]}}},
+            ["payers.00301: extra_product_codes and non_car_t_products both list Q2057"],
+        ),
+    ],
+)
+def test_bad_values_name_key_value_and_what_to_write(raw: dict[str, object], parts: list[str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        from_mapping(raw, KNOWN, "here.toml")
+    for part in parts:
+        assert part in caught.value.message
+
+
+def test_revision_2_keys_load() -> None:
+    raw = {"split_dose_window_days": 14, "duplicate_product_window_days": 45, "non_car_t_products": ["J3393"]}
+    config = from_mapping(raw, KNOWN, "here.toml")
+    assert (config.split_dose_window_days, config.duplicate_product_window_days) == (14, 45)
+    assert config.code_table().kind("Q2057") is None  # listed no more: an unknown code again
+    assert Config().non_car_t_products == ("J3391", "J3392", "J3393", "J3394", "Q2057")
+
+
+@pytest.mark.parametrize(
     ("raw", "message"),
     [
         ({"bogus": 1}, "unknown configuration key 'bogus'"),
-        ({"medicare_filing_codes": "MB"}, "medicare_filing_codes must be a list of strings, not 'MB'"),
-        ({"prefer_x_modifiers": "yes"}, "prefer_x_modifiers must be true or false, not 'yes'"),
-        ({"collapse_charge": "half"}, "collapse_charge = 'half': use one of sum, keep-first"),
+        ({"medicare_filing_codes": "MB"}, "medicare_filing_codes = 'MB': write a list of strings, e.g. medicare_filing_codes = ['MA', 'MB']"),  # noqa: E501
+        ({"prefer_x_modifiers": "yes"}, "prefer_x_modifiers = 'yes': write true or false"),
         ({"rules": {"CART-999": "fix"}}, "rules: unknown rule 'CART-999'"),
         ({"rules": {"CART-001": "maybe"}}, "rules.CART-001 = 'maybe': use fix, flag or off"),
         ({"rules": {"CART-021": "off"}}, "rules.CART-021 = 'off': this rule allows flag"),
@@ -26,7 +61,7 @@ KNOWN = {"CART-001": frozenset({RuleMode.FIX, RuleMode.FLAG, RuleMode.OFF}), "CA
         ({"codes": []}, "codes must be a table of code tables"),
         ({"payers": {"00301": {"bogus": 1}}}, "unknown configuration key payers.00301.bogus"),
         ({"payers": {"00301": {"rules": {"CART-999": "off"}}}}, "payers.00301.rules: unknown rule 'CART-999'"),
-        ({"payers": {"00301": {"x_modifier": 5}}}, "payers.00301.x_modifier must be a string, not 5"),
+        ({"payers": {"00301": {"x_modifier": 5}}}, "payers.00301.x_modifier = 5: write a string, e.g. x_modifier = 'XU'"),  # noqa: E501
         ({"payers": {"00301": 1}}, "payers.00301 must be a table"),
     ],
 )

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from cart837.claims.fields import REF_PAYER_CLAIM_CONTROL, REF_QUALIFIER, REF_VALUE
 from cart837.errors import Location
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.segment import Segment
@@ -115,6 +116,17 @@ class Claim(NamedTuple):
     def clm(self) -> Segment:
         """Return the CLM segment."""
         return self.header[0]
+
+    def payer_claim_control_number(self) -> str | None:
+        """Return the 2300 REF*F8 value (the claim a replacement or void refers to), or None."""
+        for segment in self.header:
+            if segment.tag == "REF" and segment.element(REF_QUALIFIER) == REF_PAYER_CLAIM_CONTROL:
+                return segment.element(REF_VALUE)
+        return None
+
+    def reference_segment(self, qualifier: str) -> Segment | None:
+        """Return the first 2300 REF segment with `qualifier`, for a finding's `before`."""
+        return next((s for s in self.header if s.tag == "REF" and s.element(REF_QUALIFIER) == qualifier), None)
 
     def line(self, number: int) -> ServiceLine:
         """Return the line whose input LX is `number`."""

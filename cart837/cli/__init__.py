@@ -6,7 +6,9 @@ asked for, `run.run` carries it out, `output` prints what the user sees.
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from cart837 import __version__, logs
 from cart837.batch import expand_inputs
 from cart837.cli.options import RunOptions, error, load, with_common
 from cart837.cli.run import run
+from cart837.config import Config
 from cart837.errors import Cart837Error
 from cart837.results import RunMode
 from cart837.rules import all_rules
@@ -100,8 +103,20 @@ def rules_command(config_path: str | None) -> None:
         click.echo(f"{rule.id}  {rule.title}")
         click.echo(f"          default: {rule.default.value}  configured: {configured.value}")
         if rule.config_keys:
-            click.echo(f"          settings: {', '.join(rule.config_keys)}")
+            click.echo(f"          settings: {'; '.join(_setting(config, key) for key in rule.config_keys)}")
         click.echo(f"          citation: {rule.citation}")
+
+
+def _setting(config: Config, key: str) -> str:
+    """Return `key = value` as TOML would write it (tables: how many entries are configured)."""
+    value = getattr(config, key)
+    if isinstance(value, Mapping):
+        return f"{key} ({len(value)} configured)"
+    if isinstance(value, bool):
+        return f"{key} = {str(value).lower()}"
+    if isinstance(value, tuple):
+        return f"{key} = [{', '.join(json.dumps(item) for item in value)}]"
+    return f"{key} = {json.dumps(value)}"
 
 
 @main.command("validate")

@@ -15,6 +15,10 @@ from typing import Any
 REVENUE_CODES_FROM = date(2019, 4, 1)  # NUBC 087X/089X ([NUBC-REV])
 CART_REVENUE_CODES = frozenset({"0871", "0872", "0873", "0874", "0891", "0892"})
 PRODUCT_REVENUE_CODES = frozenset({"0891", "0892"})
+# RULES.md §2.4 (revision 2): not-otherwise-classified drug codes are never CAR-T products by code alone
+NOC_CODES = frozenset({"C9399", "J3490", "J3590", "J9999"})
+# RULES.md §2.4 (revision 2): other cell and gene therapies billed on 0891/0892, never CAR-T
+NON_CAR_T_PRODUCTS = ("J3391", "J3392", "J3393", "J3394", "Q2057")
 
 
 class CodeKind(StrEnum):
@@ -26,6 +30,7 @@ class CodeKind(StrEnum):
     HYDRATION = "hydration"
     DRUG_ADMIN = "drug_admin"
     CHEMO_ADMIN = "chemo_admin"
+    OTHER_THERAPY = "other_therapy"  # `non_car_t_products`: never CAR-T-relevant (revision 2)
 
 
 class Step(StrEnum):
@@ -174,12 +179,16 @@ def code_table_date() -> str:
 
 
 def build_table(
-    overrides: Mapping[str, Mapping[str, object]] | None = None, extra_products: tuple[str, ...] = ()
+    overrides: Mapping[str, Mapping[str, object]] | None = None,
+    extra_products: tuple[str, ...] = (),
+    non_car_t: tuple[str, ...] = NON_CAR_T_PRODUCTS,
 ) -> CodeTable:
-    """Return the default tables with configured overrides and extra product codes applied."""
+    """Return the default tables with configured overrides, extra product and non-CAR-T codes applied."""
     codes = default_codes()
     for code in extra_products:
         codes.setdefault(code, CodeInfo(code, CodeKind.PRODUCT, source="configuration"))
     for code, raw in (overrides or {}).items():
         codes[code] = parse_code_entry(code, raw, codes.get(code))
+    for code in non_car_t:  # last: a listed code is never a CAR-T product (RULES.md §2.4)
+        codes[code] = CodeInfo(code, CodeKind.OTHER_THERAPY, source="non_car_t_products")
     return CodeTable(MappingProxyType(codes))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import Step
+from cart837.codes.tables import NOC_CODES, Step
 from cart837.rules.base import RuleContext
 
 
@@ -21,8 +21,21 @@ def administrations(ctx: RuleContext) -> list[ServiceLine]:
 
 
 def products(ctx: RuleContext) -> list[ServiceLine]:
-    """Return the claim's CAR-T product lines (RULES.md §2.4 and `extra_product_codes`)."""
-    return [line for line in ctx.claim.lines if ctx.is_product(line)]
+    """Return the claim's CAR-T product lines for pairing (RULES.md §2.4 and `extra_product_codes`).
+
+    A NOC line (C9399, J3490, J3590, J9999) on revenue code 0891 counts as the product when the
+    claim has a CAR-T step line (revision 2); it is never re-coded.
+    """
+    has_step = any(ctx.step(line) is not None for line in ctx.claim.lines)
+    return [line for line in ctx.claim.lines if ctx.is_product(line) or (has_step and is_noc_product(line))]
+
+
+def is_noc_product(line: ServiceLine) -> bool:
+    """Return whether a line is a not-otherwise-classified drug on the CAR-T product revenue code 0891."""
+    return line.code in NOC_CODES and line.revenue_code == NOC_PRODUCT_REVENUE_CODE
+
+
+NOC_PRODUCT_REVENUE_CODE = "0891"  # RULES.md §2.4: "FDA approved cell therapy"
 
 
 def dates_of(lines: Iterable[ServiceLine]) -> list[date]:

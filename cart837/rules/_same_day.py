@@ -11,7 +11,6 @@ from enum import StrEnum
 
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import CodeKind, Step
-from cart837.config import RuleMode
 from cart837.episodes import is_cart_relevant
 from cart837.rules.base import RuleContext
 
@@ -96,8 +95,8 @@ def same_day_drugs(ctx: RuleContext, day: date, listed: tuple[str, ...]) -> list
 
 
 def with_adverse_event_reason(ctx: RuleContext, message: str) -> str:
-    """Append CART-013's reason text unless CART-013 is turned off for this claim's payer."""
-    if ctx.config.rules.get(CART013, RuleMode.FLAG) is RuleMode.OFF:
+    """Append CART-013's reason text only while CART-013 is on for this claim (config, payer, --rules)."""
+    if CART013 not in ctx.active_rules:
         return message
     return f"{message}. {ADVERSE_EVENT_REASON}"
 

@@ -97,6 +97,8 @@ class RuleContext:
     codes: CodeTable
     episode: EpisodeView
     mode: RuleMode
+    original: Claim | None = None  # the claim as read, before any rule changed it (CART-023)
+    active_rules: frozenset[str] = frozenset()  # the rules on for this claim (CART-013's text needs it)
 
     @property
     def outpatient(self) -> bool:
@@ -120,6 +122,10 @@ class RuleContext:
     def is_product(self, line: ServiceLine) -> bool:
         """Return whether the line bills a CAR-T product (§2.4 or `extra_product_codes`)."""
         return self.codes.kind(line.code) is CodeKind.PRODUCT
+
+    def is_other_therapy(self, line: ServiceLine) -> bool:
+        """Return whether the line bills a cell or gene therapy that is not CAR-T (`non_car_t_products`)."""
+        return self.codes.kind(line.code) is CodeKind.OTHER_THERAPY
 
     def is_em(self, line: ServiceLine) -> bool:
         """Return whether the line is a facility E/M (§2.5 or `extra_em_codes`)."""

@@ -36,7 +36,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
         notes = _notes(ctx, line, lines)
         if notes:
             message = (
-                f"information: {line.code} {'; '.join(notes)}. The sources set no per-day limit for "
+                f"information: LX {line.number} {line.code} {'; '.join(notes)}. The sources set no per-day limit for "
                 "preparation steps, so nothing is collapsed; review whether this is a duplicate"
             )
             proposals.append(Proposal(Action.FLAG, line.number, message, (), line.date))

@@ -73,7 +73,8 @@ def _noncovered(line: ServiceLine) -> Proposal | None:
         )
     was = f"raised from {line.noncovered}" if noncovered > ZERO else "was empty"
     message = (
-        f"{line.code} is not paid separately on outpatient Medicare claims (status B / bundled into the product): "
+        f"LX {line.number} {line.code} is not paid separately on outpatient Medicare claims "
+        "(status B / bundled into the product): "
         f"reported as non-covered, SV207 = SV203 = {charge} ({was}); the line and its charge are kept for tracking"
     )
     return Proposal(Action.NONCOVERED, line.number, message, (set_noncovered(line.number, charge),), line.date)

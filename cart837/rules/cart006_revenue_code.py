@@ -42,7 +42,10 @@ def check(ctx: RuleContext) -> list[Proposal]:
             continue
         wanted, why = _wanted(ctx, line)
         if wanted and wanted != line.revenue_code:
-            message = f"{line.code} ({why}) belongs on revenue code {wanted}, not {line.revenue_code or 'none'}"
+            message = (
+                f"LX {line.number} {line.code} ({why}) belongs on revenue code {wanted}, "
+                f"not {line.revenue_code or 'none'}"
+            )
             proposals.append(
                 Proposal(Action.REVENUE_CODE, line.number, message, (set_revenue_code(line.number, wanted),), line.date)
             )

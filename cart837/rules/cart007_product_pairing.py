@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from cart837.claims.edits import set_units
 from cart837.claims.model import ServiceLine
+from cart837.codes.tables import Step
 from cart837.config import RuleMode
+from cart837.episodes import ClaimRef, EpisodeLine
 from cart837.rules._lines import administrations, dates_of, describe, lx_list, outpatient_only, products
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -21,7 +23,9 @@ Notes = dict[int, list[str]]  # administration LX -> what is wrong (one flag per
     title="Every administration needs a product on the same claim",
     citation="[REF-CODING]; [MM11216]; [CGS-2021]; [NAHRI-2019]; [FDA-NDC]",
     default=RuleMode.FIX,
-    config_keys=("outpatient_bill_types", "split_dose_products", "extra_product_codes", "codes"),
+    config_keys=(
+        "outpatient_bill_types", "split_dose_products", "split_dose_window_days", "extra_product_codes", "codes",
+    ),
     severity=Severity.ERROR,
     next_step=(
         "add or correct the CAR-T product line (Q-code on revenue code 0891, FL 42/44, dated the "
@@ -34,29 +38,46 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Bad:  SV2*0874*HC:38228*4000*UN*1 and SV2*0891*HC:Q2041*896000*UN*2, both on 2025-05-01.
     Good: SV2*0891*HC:Q2041*896000*UN*1 (charge unchanged). No product at all: an orphan flag, never a made-up line.
     """
+    bounds = _out_of_bounds(ctx)  # (f): every product line of every claim (revision 2)
     if not outpatient_only(ctx):
-        return []
+        return bounds
     admins = administrations(ctx)
     if not admins:
-        return []
+        return bounds
     prods = products(ctx)
-    if not prods:
-        return [_orphan(admin) for admin in admins]  # (a)
+    if not prods:  # (a), except a split dose's second infusion billed on its own claim (g)
+        return bounds + [_orphan(admin) for admin in admins if not _split_dose_elsewhere(ctx, admin)]
     notes: Notes = defaultdict(list)
     _two_products(admins, prods, notes)  # (e)
     _dates(ctx, admins, prods, notes)  # (b), (g)
     fixes = _units(admins, prods, notes)  # (c)
-    _too_early(ctx, admins, prods, notes)  # (f)
     flags = [
         Proposal(Action.FLAG, number, "; ".join(texts), (), _line(admins, number).date)
         for number, texts in sorted(notes.items())
     ]
-    return fixes + flags
+    return fixes + flags + bounds
+
+
+def _split_dose_elsewhere(ctx: RuleContext, admin: ServiceLine) -> bool:
+    """RULES.md CART-007 (g), revision 2: a split dose's second infusion may sit on its own claim."""
+    if admin.date is None:
+        return False
+    window = timedelta(days=ctx.config.split_dose_window_days)
+    by_claim: dict[ClaimRef, list[EpisodeLine]] = defaultdict(list)
+    for line in ctx.episode.other_claims():
+        by_claim[line.claim].append(line)
+    for lines in by_claim.values():
+        if not any(line.product and line.code in ctx.config.split_dose_products for line in lines):
+            continue
+        for line in lines:
+            if line.step is Step.ADMINISTRATION and line.day and line.day < admin.date <= line.day + window:
+                return True
+    return False
 
 
 def _orphan(admin: ServiceLine) -> Proposal:
     message = (
-        f"orphan administration: {admin.code} has no CAR-T product line (Q-code on revenue code 0891) on this "
+        f"orphan administration: {describe(admin)} has no CAR-T product line (Q-code on revenue code 0891) on this "
         "claim; the product is billed with its administration. No line is added: the tool never makes up a "
         "product or a charge"
     )
@@ -136,20 +157,24 @@ def _units(admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) ->
     return []
 
 
-def _too_early(ctx: RuleContext, admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) -> None:
-    for product in prods:
-        info = ctx.codes.get(product.code)
+def _out_of_bounds(ctx: RuleContext) -> list[Proposal]:
+    """(f): a product dated outside its configured window or before its FDA listing, on any claim."""
+    proposals: list[Proposal] = []
+    for product in ctx.claim.lines:
+        info = ctx.codes.get(product.code) if ctx.is_product(product) else None
         if info is None or product.date is None:
             continue
+        notes = []
         if info.valid_from and product.date < info.valid_from:
-            notes[_anchor(admins, product.date).number].append(
-                f"product {describe(product)} is dated before its configured HCPCS start {info.valid_from.isoformat()}"
-            )
+            notes.append(f"dated before its configured HCPCS start {info.valid_from.isoformat()}")
+        if info.valid_to and product.date > info.valid_to:
+            notes.append(f"dated after its configured HCPCS end {info.valid_to.isoformat()}")
         if info.fda_listing and product.date < info.fda_listing:
-            notes[_anchor(admins, product.date).number].append(
-                f"product {describe(product)} is dated before its FDA listing {info.fda_listing.isoformat()}: "
-                "almost certainly wrong"
-            )
+            notes.append(f"dated before its FDA listing {info.fda_listing.isoformat()}")
+        if notes:
+            message = f"product {describe(product)} is {' and '.join(notes)}: almost certainly wrong; review the date"
+            proposals.append(Proposal(Action.FLAG, product.number, message, (), product.date))
+    return proposals
 
 
 def _anchor(admins: list[ServiceLine], day: date | None) -> ServiceLine:

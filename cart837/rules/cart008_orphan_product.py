@@ -5,7 +5,7 @@ from __future__ import annotations
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
-from cart837.rules._lines import administrations, outpatient_only, products
+from cart837.rules._lines import administrations, describe, outpatient_only, products
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
@@ -35,7 +35,8 @@ def check(ctx: RuleContext) -> list[Proposal]:
 
 def _orphan(ctx: RuleContext, product: ServiceLine) -> Proposal:
     message = (
-        f"orphan product: {product.code} is billed without a CAR-T administration (0540T/38228) on this claim; "
+        f"orphan product: {describe(product)}, charge {product.charge}, is billed without a CAR-T administration "
+        "(0540T/38228) on this claim; "
         "the product and its administration are billed together. Not removed, not marked non-covered"
     )
     if product.date is not None:

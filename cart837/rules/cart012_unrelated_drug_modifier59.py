@@ -66,6 +66,19 @@ def _proposal(ctx: RuleContext, line: ServiceLine, where: Where) -> Proposal:
             f"{what}: separately reportable with modifier {modifier}; fixes come from a claim's own lines only, review"
         )
         return Proposal(Action.FLAG, line.number, with_adverse_event_reason(ctx, message), (), line.date)
+    # a drug the configuration lists as unrelated is not also supportive (the narrower list wins)
+    supportive = [
+        code
+        for code in same_day_drugs(ctx, line.date, ctx.config.supportive_drugs)
+        if code not in ctx.config.unrelated_drugs
+    ]
+    if supportive:  # revision 2: a day-wide 59 would unbundle the concurrent supportive drug
+        message = (
+            f"{what} and same-day supportive drug(s) {', '.join(supportive)}: an 837I cannot tell which "
+            f"administration gave which drug, so no modifier {modifier} is added (the supportive infusion is not "
+            f"reported separately); review and add {modifier} only to the unrelated drug's administration"
+        )
+        return Proposal(Action.FLAG, line.number, with_adverse_event_reason(ctx, message), (), line.date)
     if slots_full(line):
         message = f"{what}: needs modifier {modifier} but all four modifier slots are full; review"
         return Proposal(Action.FLAG, line.number, with_adverse_event_reason(ctx, message), (), line.date)

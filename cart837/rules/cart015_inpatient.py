@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from cart837.claims.model import ServiceLine
@@ -11,6 +12,7 @@ from cart837.rules._markers import Markers, markers
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 TOKEN_CHARGE = Decimal("1.00")  # [NGS-IP]: covered product charge above a $1.00 token charge
+TOKEN_CHARGE_FROM = date(2020, 10, 1)  # [NGS-IP]: for discharges from 2020-10-01 (revision 2)
 
 
 @rule(
@@ -37,8 +39,17 @@ def check(ctx: RuleContext) -> list[Proposal]:
         return []
     found = markers(ctx.claim)
     proposals = [_step_code(line) for line in ctx.claim.lines if ctx.step(line) is not None]
-    products = [line for line in ctx.claim.lines if line.revenue_code in PRODUCT_REVENUE_CODES]
-    proposals.extend(p for p in (_charge(line, found) for line in products) if p is not None)
+    products = [
+        line
+        for line in ctx.claim.lines
+        if line.revenue_code in PRODUCT_REVENUE_CODES and not ctx.is_other_therapy(line)
+    ]
+    for line in products:
+        discharge = ctx.claim.statement_to or line.date
+        if discharge is not None and discharge >= TOKEN_CHARGE_FROM:
+            proposal = _charge(line, found, discharge)
+            if proposal is not None:
+                proposals.append(proposal)
     if not products:
         proposals.extend(_missing_product(ctx))
     return proposals
@@ -46,22 +57,26 @@ def check(ctx: RuleContext) -> list[Proposal]:
 
 def _step_code(line: ServiceLine) -> Proposal:
     message = (
-        f"CPT step code {line.code} in SV202 on an inpatient (11x) line: the TR3 asks for SV202 on inpatient "
-        "lines only for HCPCS drugs/biologicals or HIPPS codes; CAR-T is paid under MS-DRG 018"
+        f"CPT step code {line.code} in SV202 on inpatient (11x) line LX {line.number}: the TR3 asks for SV202 on "
+        "inpatient lines only for HCPCS drugs/biologicals or HIPPS codes; CAR-T is paid under MS-DRG 018"
     )
     return Proposal(Action.FLAG, line.number, message, (), line.date)
 
 
-def _charge(line: ServiceLine, found: Markers) -> Proposal | None:
+def _charge(line: ServiceLine, found: Markers, discharge: date) -> Proposal | None:
+    what = (
+        f"inpatient product line LX {line.number} (revenue code {line.revenue_code}, "
+        f"discharge {discharge.isoformat()})"
+    )
     if line.charge <= TOKEN_CHARGE and not found.no_cost:
         message = (
-            f"inpatient product line (revenue code {line.revenue_code}) charge {line.charge} is at or below the "
-            f"$1.00 token charge, but the claim has no clinical-trial or expanded-access marker (CART-016/017)"
+            f"{what} charge {line.charge} is at or below the $1.00 token charge, but the claim has no clinical-trial "
+            "or expanded-access marker (CART-016/017)"
         )
     elif line.charge > TOKEN_CHARGE and found.no_cost:
         message = (
-            f"inpatient product line (revenue code {line.revenue_code}) charge {line.charge} is above the $1.00 "
-            "token charge, but the claim has a clinical-trial or expanded-access marker (a no-cost product)"
+            f"{what} charge {line.charge} is above the $1.00 token charge, but the claim has a clinical-trial or "
+            "expanded-access marker (a no-cost product)"
         )
     else:
         return None

@@ -10,10 +10,13 @@ from cart837.claims.edits import EditKind, apply
 from cart837.claims.model import Claim, ServiceLine
 from cart837.codes.tables import CodeTable
 from cart837.config import Config, RuleMode
-from cart837.episodes import EpisodeView, is_cart_relevant
+from cart837.episodes import CORRECTED_FREQUENCIES, EpisodeView, is_cart_relevant
 from cart837.errors import InvariantError
 from cart837.rules import all_rules
 from cart837.rules.base import Action, Finding, Proposal, Rule, RuleContext
+
+FREQUENCY_RULE = "CART-023"  # its void check runs first of all: a void gets no other rule (CART-021)
+INTERIM_BILLS = frozenset({"2", "3", "4"})  # RULES.md §3: inpatient interim bills get flags only
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +63,19 @@ class Engine:
     def run(self, claim: Claim, episode: EpisodeView) -> ClaimOutcome:
         """Apply every rule in CART-021 order to one claim."""
         config, codes = self.settings(claim.payer_id)
+        plan = self.plan(claim.payer_id)
+        if claim.frequency not in CORRECTED_FREQUENCIES:  # RULES.md §3: a void is never edited
+            plan = tuple((rule, mode) for rule, mode in plan if rule.id == FREQUENCY_RULE)
         findings: list[Finding] = []
         current, blocked_by = claim, ""
+        if claim.frequency in INTERIM_BILLS:
+            blocked_by = f"frequency {claim.frequency}"
+        active = frozenset(rule.id for rule, _ in plan)
         contexts: dict[RuleMode, RuleContext] = {}  # frozen: rules share one while the claim is unchanged
-        for rule, mode in self.plan(claim.payer_id):
+        for rule, mode in plan:
             context = contexts.get(mode)
             if context is None or context.claim is not current:
-                context = contexts[mode] = RuleContext(current, config, codes, episode, mode)
+                context = contexts[mode] = RuleContext(current, config, codes, episode, mode, claim, active)
             proposals = rule.check(context)
             for proposal in proposals:
                 current, finding = self._record(rule, mode, blocked_by, current, proposal)
@@ -97,14 +106,10 @@ class Engine:
             kept = next((ln for ln in claim.lines if ln.number == proposal.line), None)
             after = kept.sv2.text() if kept else None
         elif proposal.edits:
-            reason = f"{blocked_by} flagged this claim" if blocked_by else f"{rule.id} is in flag mode"
-            message = f"not changed ({reason}); the fix would be: {message}"
+            message = f"not changed ({_why_not(rule, blocked_by)}); the fix would be: {message}"
             amount = moved(claim, apply(claim, list(proposal.edits)), line, proposal)
             if proposal.next_step is None:
-                next_step = (
-                    f"settle the {blocked_by} finding first, then run cart837 again" if blocked_by
-                    else f"decide whether to make this change by hand (or set {rule.id} to \"fix\")"
-                )
+                next_step = _next_step_unfixed(rule, blocked_by)
         finding = Finding(
             rule=rule.id,
             action=proposal.action if fix else Action.FLAG,
@@ -201,3 +206,18 @@ def _since(finding: Finding, later: list[Finding]) -> str:
         if other.line == finding.line and other.after is not None and other.after != finding.before:
             note = f" (since then {other.rule} changed this line to {other.after})"
     return note
+
+
+def _why_not(rule: Rule, blocked_by: str) -> str:
+    """Return why a proposed fix was not applied (flag mode, a gate, or an interim bill)."""
+    if blocked_by.startswith("frequency "):
+        return f"{blocked_by} is an interim bill: flags only"
+    return f"{blocked_by} flagged this claim" if blocked_by else f"{rule.id} is in flag mode"
+
+
+def _next_step_unfixed(rule: Rule, blocked_by: str) -> str:
+    if blocked_by.startswith("frequency "):
+        return "an interim bill gets flags only: make this change by hand if it applies"
+    if blocked_by:
+        return f"settle the {blocked_by} finding first, then run cart837 again"
+    return f'decide whether to make this change by hand (or set {rule.id} to "fix")'

@@ -223,7 +223,7 @@ def test_unknown_rule_id(tmp_path: Path) -> None:
         ('[payers."00301"]\nbogus = "x"\n', "unknown configuration key payers.00301.bogus"),
         ('[rules]\n"CART-999" = "fix"\n', "rules: unknown rule 'CART-999'"),
         ('collapse_charge = "half"\n', "collapse_charge = 'half': use one of sum, keep-first"),
-        ("medicare_filing_codes = \"MB\"\n", "medicare_filing_codes must be a list of strings, not 'MB'"),
+        ("medicare_filing_codes = \"MB\"\n", "medicare_filing_codes = 'MB': write a list of strings"),
         ("not toml [\n", "not valid TOML"),
     ],
 )

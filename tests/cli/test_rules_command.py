@@ -28,8 +28,14 @@ def test_rules_lists_modes_settings_and_citation(tmp_path: Path) -> None:
     cart002 = next(block for block in blocks if block.startswith("002 "))
     assert cart002.splitlines()[1:] == [
         "          default: fix  configured: flag",
-        "          settings: collapse_charge",
+        '          settings: collapse_charge = "keep-first"',
         "          citation: [REF-CODING]; [CPT-2025-CART]",
     ]
     cart021 = next(block for block in blocks if block.startswith("021 "))
     assert "settings:" not in cart021  # a rule that reads no setting says none
+    # revision 2 settings are shown with their values
+    cart024 = next(block for block in blocks if block.startswith("024 "))
+    assert "duplicate_product_window_days = 30" in cart024
+    assert 'non_car_t_products = ["J3391", "J3392", "J3393", "J3394", "Q2057"]' in cart024
+    cart007 = next(block for block in blocks if block.startswith("007 "))
+    assert "split_dose_window_days = 21" in cart007 and "codes (0 configured)" in cart007

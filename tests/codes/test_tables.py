@@ -13,6 +13,7 @@ from cart837.codes.tables import (
     build_table,
     default_codes,
 )
+from cart837.episodes import is_cart_relevant
 
 TABLE = build_table()
 CAT_III = ("0537T", "0538T", "0539T", "0540T")
@@ -56,7 +57,16 @@ def test_steps_and_revenue_codes_match_in_both_eras() -> None:
         assert TABLE.get(new).revenue_confirmation is Confirmation.PARTLY  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("code", ["0541T", "Q2057", "", "99999", "38229"])
+@pytest.mark.parametrize("code", ["J3393", "Q2057"])
+def test_other_cell_and_gene_therapies_are_never_car_t(code: str) -> None:
+    # RULES.md §2.4 revision 2: non_car_t_products (Zynteglo, Lyfgenia, Tecelra, ...) on 0891/0892
+    assert TABLE.kind(code) is CodeKind.OTHER_THERAPY
+    assert not is_cart_relevant(code, "0891", TABLE)
+    assert is_cart_relevant("Q2041", "0891", TABLE) and is_cart_relevant("", "0891", TABLE)
+    assert build_table(non_car_t=()).get(code) is None
+
+
+@pytest.mark.parametrize("code", ["0541T", "", "99999", "38229"])
 def test_unknown_codes_answer_none(code: str) -> None:
     assert TABLE.get(code) is None
     assert TABLE.kind(code) is None

@@ -71,7 +71,9 @@ def config_of(raw: dict[str, Any] | None) -> Config:
     return from_mapping(raw or {}, known, "case") if raw else Config()
 
 
-def run_fix(data: bytes, tmp: Path, config: Config, name: str = "case.837") -> tuple[bytes, FileResult]:
+def run_fix(
+    data: bytes, tmp: Path, config: Config, name: str = "case.837", only: frozenset[str] | None = None
+) -> tuple[bytes, FileResult]:
     """Run `cart837 fix` on `data` through the library and return (output bytes, result)."""
     source = tmp / "in" / name
     source.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +81,7 @@ def run_fix(data: bytes, tmp: Path, config: Config, name: str = "case.837") -> t
     inputs, _ = expand_inputs([str(source)])
     index, failures = build_index(inputs, config)
     assert not failures, {k: v.one_line() for k, v in failures.items()}
-    batch = Batch(config, Engine(config), index, RunMode.FIX, outdir=tmp / "out")
+    batch = Batch(config, Engine(config, only), index, RunMode.FIX, outdir=tmp / "out")
     result = batch.process(0, inputs[0])
     assert result.error is None, result.error
     return (tmp / "out" / name).read_bytes(), result

@@ -60,12 +60,26 @@ def test_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
     assert again == output, "fixing the fixed output changed it again"
     wanted = _expected_findings(rule_id, case)
     rules_named = {key[0] for key in wanted} | {rule_id}
-    got = Counter(
-        (f.rule, f.claim if any(k[1] for k in wanted) else None, f.line, f.action.value, f.fixed)
-        for f in result.findings
-        if f.rule in rules_named
-    )
+    by_claim = any(k[1] for k in wanted)
+    found = [f for f in result.findings if f.rule in rules_named]
+    got = Counter((f.rule, f.claim if by_claim else None, f.line, f.action.value, f.fixed) for f in found)
     assert got == wanted
+    for expected in case.get("findings", []):
+        if "message" in expected:
+            _assert_message(rule_id, expected, found, by_claim)
+
+
+def _assert_message(rule_id: str, expected: dict[str, Any], found: list[Any], by_claim: bool) -> None:
+    """DESIGN.md: a message states the numbers it is about; the case lists substrings it must hold."""
+    rule, claim, line = expected.get("rule", rule_id), expected.get("claim"), expected.get("line")
+    key = (rule, claim, line, expected["action"], expected["fixed"])
+    candidates = [
+        f.message
+        for f in found
+        if (f.rule, f.claim if by_claim else None, f.line, f.action.value, f.fixed) == key
+    ]
+    parts = expected["message"]
+    assert any(all(part in message for part in parts) for message in candidates), (parts, candidates)
 
 
 # Rules that never emit a finding of their own, by design (each must still have a no-finding case):
@@ -83,6 +97,12 @@ def test_every_rule_has_a_case_with_and_without_a_finding() -> None:
         assert rule.id in with_finding or rule.id in NEVER_A_FINDING, f"{rule.id} has no case with a finding"
         assert rule.id not in with_finding or rule.id not in NEVER_A_FINDING, f"{rule.id} is exempt but has a finding"
         assert rule.id in without, f"{rule.id} has no case without a finding"
+
+
+def test_every_rule_has_a_case_that_checks_its_message() -> None:
+    checked = {rule for rule, case in ALL if any("message" in f for f in case.get("findings", []))}
+    missing = sorted(rule.id for rule in all_rules() if rule.id not in checked)
+    assert missing == [], f"rules without a case that checks a message: {missing}"
 
 
 def test_every_rule_documents_itself() -> None:

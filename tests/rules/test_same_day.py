@@ -55,6 +55,16 @@ def test_cart013_off_drops_its_reason(tmp_path: Path) -> None:
     assert "CART-013" not in messages["CART-011@4"]
 
 
+def test_rules_option_without_cart013_drops_its_reason(tmp_path: Path) -> None:
+    # issue 11: `--rules CART-010` used to append CART-013's text; revision 2: only while CART-013 is on
+    _, result = run_fix(wrap([(Patient(), DAY)]), tmp_path / "a", config_of(None), only=frozenset({"CART-010"}))
+    assert [f.rule for f in result.findings] == ["CART-010"]
+    assert "added modifier 25" in result.findings[0].message and "CART-013" not in result.findings[0].message
+    on = frozenset({"CART-010", "CART-013"})
+    _, both = run_fix(wrap([(Patient(), DAY)]), tmp_path / "b", config_of(None), only=on)
+    assert "see CART-013" in both.findings[0].message
+
+
 def test_cart011_message_says_likely_bundled(tmp_path: Path) -> None:
     message = _messages(tmp_path, DAY)["CART-011@5"]
     assert "likely bundled into CAR-T administration (incidental hydration / concurrent supportive drug)" in message

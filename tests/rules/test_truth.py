@@ -1,7 +1,7 @@
 """Cross-check CART-001 and CART-004..009 against gen837i.py's ground truth (`.truth.json`).
 
 Only these rule ids are compared (the rules-a set); per claim, the set of those rules with a
-finding must equal the truth's `expected_rules` restricted to them, in both directions.
+finding must equal the truth's `expected_rules_r2` (RULES.md revision 2) restricted to them, in both directions.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _generate(tmp: Path, args: list[str]) -> tuple[Path, dict[str, list[str]]]:
     target = tmp / "gen.837"
     subprocess.run([sys.executable, str(GENERATOR), *args, "-o", str(target)], check=True, capture_output=True)
     claims = json.loads(Path(f"{target}.truth.json").read_text("utf-8"))["claims"]
-    return target, {claim: sorted(RULE_IDS & set(t["expected_rules"])) for claim, t in claims.items()}
+    return target, {claim: sorted(RULE_IDS & set(t["expected_rules_r2"])) for claim, t in claims.items()}
 
 
 def _findings(path: Path) -> dict[str, set[str]]:
