@@ -40,21 +40,14 @@ class ServiceLine(NamedTuple):
     noncovered: Decimal | None
     date: date | None
     date_problem: str | None
+    # the procedure's parts, stored (rules read them ~60 times a claim): "" and () without SV202
+    code: str  # the HCPCS/CPT code of SV202-2
+    modifiers: tuple[str, ...]  # SV202-3..6
 
     @property
     def sv2(self) -> Segment:
         """Return the SV2 segment."""
         return self.segments[self.sv2_index]
-
-    @property
-    def code(self) -> str:
-        """Return the HCPCS/CPT code of SV202-2, or ""."""
-        return self.procedure.code if self.procedure else ""
-
-    @property
-    def modifiers(self) -> tuple[str, ...]:
-        """Return the modifiers of SV202-3..6."""
-        return self.procedure.modifiers if self.procedure else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +99,7 @@ class Claim(NamedTuple):
     location: Location
     interchange: str
     transaction: str
-
-    @property
-    def bill_type(self) -> str:
-        """Return facility code + frequency, e.g. `131` (empty when CLM05 cannot be read)."""
-        return self.facility_code + self.frequency if self.facility_code.isdigit() else ""
+    bill_type: str  # facility code + frequency, e.g. `131` (empty when CLM05 cannot be read)
 
     @property
     def clm(self) -> Segment:

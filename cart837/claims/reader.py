@@ -125,12 +125,14 @@ def _assemble(
     statement = _statement_dates(header)
     lines = tuple(_lines(segments, first_lx, delimiters, statement, location))
     facility = get(clm, f.CLM_FACILITY).split(delimiters.component.decode("latin-1"))
+    facility_code = facility[f.FACILITY_CODE]
+    frequency = facility[f.FACILITY_FREQUENCY] if len(facility) > f.FACILITY_FREQUENCY else ""
     hi = _hi(header, delimiters)
     return Claim(
         id=get(clm, f.CLM_ID),
         total=_amount(get(clm, f.CLM_TOTAL), "CLM02", location),
-        facility_code=facility[f.FACILITY_CODE],
-        frequency=facility[f.FACILITY_FREQUENCY] if len(facility) > f.FACILITY_FREQUENCY else "",
+        facility_code=facility_code,
+        frequency=frequency,
         statement_from=statement[0],
         statement_to=statement[1],
         diagnoses=tuple(code for q, code, _ in hi if q in f.HI_DIAGNOSIS),
@@ -147,6 +149,7 @@ def _assemble(
         location=location,
         interchange=interchange,
         transaction=transaction,
+        bill_type=facility_code + frequency if facility_code.isdigit() else "",
     )
 
 
@@ -259,18 +262,20 @@ def _line(
         sv2 = sv2 + _SV2_PADDING[len(sv2) :]
     day, problem = line_date(dates, statement)
     units, noncovered = sv2[f.SV2_UNITS], sv2[f.SV2_NONCOVERED]
-    procedure = sv2[f.SV2_PROCEDURE]
+    procedure = _procedure_of(sv2[f.SV2_PROCEDURE], delimiters.component.decode("latin-1"))
     return ServiceLine(
         number=int(number),
         segments=tuple(group),
         sv2_index=sv2_index,
         revenue_code=sv2[f.SV2_REVENUE],
-        procedure=_procedure_of(procedure, delimiters.component.decode("latin-1")) if procedure else None,
+        procedure=procedure,
         charge=_sv2_amount(sv2[f.SV2_CHARGE], number, "charge", location),
         units=_sv2_amount(units, number, "units", location) if units.strip() else None,
         noncovered=_sv2_amount(noncovered, number, "non-covered charge", location) if noncovered.strip() else None,
         date=day,
         date_problem=problem,
+        code=procedure.code if procedure else "",
+        modifiers=procedure.modifiers if procedure else (),
     )
 
 
@@ -286,7 +291,9 @@ def _sv2_amount(text: str, number: str, what: str, location: Location) -> Decima
 
 
 @lru_cache(maxsize=8192)  # SV202 values repeat (HC:38228, HC:G0463:25): one frozen Procedure each
-def _procedure_of(value: str, component: str) -> Procedure:
+def _procedure_of(value: str, component: str) -> Procedure | None:
+    if not value:
+        return None
     parts = value.split(component)
     first = f.PROC_FIRST_MODIFIER
     modifiers = tuple(m for m in parts[first : first + f.PROC_MODIFIER_SLOTS] if m)
