@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint pytest fuzz bench golden report-screenshot clean
+.PHONY: install demo test lint pytest fuzz bench golden docs report-screenshot clean
 
 install: $(STAMP)
 
@@ -56,8 +56,18 @@ golden: install
 	SOURCE_DATE_EPOCH=1735689600 $(BIN)/cart837 report tests/report/data/sample-report.json \
 		--md tests/golden/report.md --html tests/golden/report.html
 
-# Render the sample HTML report in headless Chromium: look at out/report.png.
+# docs/rules.md from the rule modules (tests/test_docs.py fails when it is stale).
+docs: install
+	$(BIN)/python -m cart837.report.rules_doc > docs/rules.md
+
+# Render the sample HTML report in headless Chromium (all, filtered to one rule, sorted by dollars)
+# and the demo batch's report: look at out/*.png. docs/report.png is the demo's, for the README.
 report-screenshot: install
 	mkdir -p out
 	$(BIN)/cart837 report tests/report/data/sample-report.json --html out/report.html
 	$(BIN)/python -m tests.report.browser out/report.html out/report.png
+	$(BIN)/python -m tests.report.browser "out/report.html#rule=CART-007" out/report-filtered.png
+	$(BIN)/python -m tests.report.browser "out/report.html#sort=amount&hide=info" out/report-sorted.png
+	$(BIN)/cart837 fix fixtures/demo -q -o out/screenshot-fixed --report-html out/demo-report.html
+	$(BIN)/python -m tests.report.browser out/demo-report.html out/demo-report.png 1200x1400
+	$(BIN)/python -m tests.report.browser out/demo-report.html docs/report.png 1240x1000 0.7

@@ -94,17 +94,33 @@ def report_command(report_json: str, markdown_path: str | None, html_path: str |
 
 
 @main.command("rules")
+@click.argument("rule_ids", nargs=-1, metavar="[CART-NNN]...")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
-def rules_command(config_path: str | None) -> None:
-    """List every rule: id, title, default and configured mode, the settings it reads, citation."""
+def rules_command(rule_ids: tuple[str, ...], config_path: str | None) -> None:
+    """List every rule (id, title, modes, settings, citation), or print whole rules: `cart837 rules CART-005`."""
     config = load(config_path)
+    if rule_ids:
+        from cart837.report.rules_doc import rule_text
+
+        known = {rule.id: rule for rule in all_rules()}
+        wanted = [rule_id.strip().upper() for rule_id in rule_ids]
+        unknown = [rule_id for rule_id in wanted if rule_id not in known]
+        if unknown:
+            raise click.BadParameter(f"unknown rule id(s): {', '.join(unknown)}", param_hint="CART-NNN")
+        texts = [rule_text(known[rule_id]) for rule_id in wanted]
+        for rule_id, text in zip(wanted, texts, strict=True):
+            configured = known[rule_id].mode_under(config).value
+            click.echo(text.rstrip("\n") + f"\n\nConfigured mode in this folder: `{configured}`.\n")
+        return
     for rule in all_rules():
         configured = rule.mode_under(config)
         click.echo(f"{rule.id}  {rule.title}")
-        click.echo(f"          default: {rule.default.value}  configured: {configured.value}")
+        modes = f"default: {rule.default.value}  configured: {configured.value}  flags: {rule.severity.value}"
+        click.echo(f"          {modes}")
         if rule.config_keys:
             click.echo(f"          settings: {'; '.join(_setting(config, key) for key in rule.config_keys)}")
         click.echo(f"          citation: {rule.citation}")
+    click.echo("cart837 rules CART-NNN prints a whole rule: what it checks, why, what you do, examples, sources.")
 
 
 def _setting(config: Config, key: str) -> str:

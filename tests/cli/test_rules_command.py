@@ -27,7 +27,7 @@ def test_rules_lists_modes_settings_and_citation(tmp_path: Path) -> None:
     assert len(blocks) == len(all_rules())
     cart002 = next(block for block in blocks if block.startswith("002 "))
     assert cart002.splitlines()[1:] == [
-        "          default: fix  configured: flag",
+        "          default: fix  configured: flag  flags: review",
         '          settings: collapse_charge = "keep-first"',
         "          citation: [REF-CODING]; [CPT-2025-CART]",
     ]

@@ -55,6 +55,18 @@ def screenshot(page: Path, out: Path, height: int = 2000) -> None:
         raise RuntimeError(f"chromium wrote no screenshot for {page}")
 
 
-if __name__ == "__main__":  # make report-screenshot: PAGE PNG [HEIGHT]
-    screenshot(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 2000)
-    sys.stderr.write(f"screenshot: {sys.argv[2]}\n")
+def main(argv: list[str]) -> None:
+    """make report-screenshot: PAGE[#FRAGMENT] PNG [WIDTHxHEIGHT [SCALE]]."""
+    page, _, fragment = argv[0].partition("#")
+    width, height = (int(n) for n in (argv[2] if len(argv) > 2 else "1280x2000").split("x"))
+    scale = argv[3] if len(argv) > 3 else "1"
+    out = Path(argv[1])
+    flags = (f"--screenshot={out.resolve()}", f"--force-device-scale-factor={scale}", "--hide-scrollbars")
+    run(Path(page), *flags, width=width, height=height, fragment=fragment)
+    if not out.exists():
+        raise RuntimeError(f"chromium wrote no screenshot for {page}")
+    sys.stderr.write(f"screenshot: {out}\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
