@@ -82,6 +82,22 @@ def public_files() -> list[str]:
     return sorted(str(p.relative_to(PUBLIC)) for p in PUBLIC.rglob("*") if p.is_file() and p.suffix != ".md")
 
 
+def gen837i(*args: str, output: Path | None = None) -> bytes:
+    """Run gen837i.py with `args` and return the 837I it made: the one place tests run the generator.
+
+    With `output`, the file (and its .truth.json unless `--no-truth` is given) is written there;
+    without, the file comes from stdout and has no truth.
+    """
+    if not GENERATOR.is_file():
+        raise FileNotFoundError(f"gen837i.py not found at {GENERATOR}")
+    command = [sys.executable, str(GENERATOR), *args]
+    if output is None:
+        return subprocess.run([*command, "--no-truth", "-o", "-"], check=True, capture_output=True).stdout
+    output.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([*command, "-o", str(output)], check=True, capture_output=True)
+    return output.read_bytes()
+
+
 @functools.cache
 def generate(
     claims: int = 12,
@@ -96,23 +112,20 @@ def generate(
     all_scenarios: bool = False,
 ) -> Path:
     """Run gen837i.py once per argument set; return the .837 path (its .truth.json sits beside it)."""
-    if not GENERATOR.is_file():
-        raise FileNotFoundError(f"gen837i.py not found at {GENERATOR}")
     out = folder or Path(_cache_dir())
     name = f"g{claims}-{seed}-{cart_share}-{line_ending}-{delims.encode().hex()}-{claims_per_st}-{interchanges}"
     name += "-" + "-".join(scenarios) if scenarios else ""
     name += "-all" if all_scenarios else ""
     path = out / f"{name}.837"
     args = [
-        sys.executable, str(GENERATOR), "--claims", str(claims), "--seed", str(seed),
-        "--cart-share", str(cart_share), "--line-ending", line_ending, "--delims", delims,
-        "--claims-per-st", str(claims_per_st), "--interchanges", str(interchanges), "-o", str(path),
+        "--claims", str(claims), "--seed", str(seed), "--cart-share", str(cart_share), "--line-ending", line_ending,
+        "--delims", delims, "--claims-per-st", str(claims_per_st), "--interchanges", str(interchanges),
     ]
     for scenario in scenarios:
         args += ["--scenario", scenario]
     if all_scenarios:
         args.append("--all-scenarios")
-    subprocess.run(args, check=True, capture_output=True)
+    gen837i(*args, output=path)
     return path
 
 

@@ -13,7 +13,8 @@ import pytest
 from cart837 import validate
 from cart837.errors import ValidationError
 from tests.badinput.make_corpus import REFUSED, VALID, Case, build
-from tests.integrity.support import PUBLIC, cart837, generate
+from tests.integrity.support import cart837
+from tests.support import PUBLIC, gen837i
 
 LOCATED = re.compile(r"cart837: error: (?P<file>.+?): byte \d+, segment \d+( \([A-Z0-9]{2,3}\))?: \S.*")
 
@@ -22,17 +23,18 @@ LOCATED = re.compile(r"cart837: error: (?P<file>.+?): byte \d+, segment \d+( \([
 def goods(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Good 837I files: plain, other delimiters + LF, several interchanges + CRLF, a public file."""
     folder = tmp_path_factory.mktemp("good")
-    plain = generate(folder / "good-plain.837", 8, 1, "--cart-share", "0.5")
-    pipes = generate(
-        folder / "good-pipes.837", 8, 2, "--cart-share", "0.5", "--delims", "|>^!", "--line-ending", "lf"
-    )
-    multi = generate(
-        folder / "good-multi.837", 10, 3, "--cart-share", "0.5", "--interchanges", "2", "--claims-per-st", "3",
-        "--line-ending", "crlf",
-    )
+    options = {
+        "good-plain.837": ("--claims", "8", "--seed", "1"),
+        "good-pipes.837": ("--claims", "8", "--seed", "2", "--delims", "|>^!", "--line-ending", "lf"),
+        "good-multi.837": (
+            "--claims", "10", "--seed", "3", "--interchanges", "2", "--claims-per-st", "3", "--line-ending", "crlf",
+        ),
+    }
+    for name, args in options.items():
+        gen837i(*args, "--cart-share", "0.5", "--no-truth", output=folder / name)
     public = folder / "good-ppo.edi"
     public.write_bytes((PUBLIC / "stupidedi" / "ppo-repriced-claim.edi").read_bytes())
-    return [plain, pipes, multi, public]
+    return [*(folder / name for name in options), public]
 
 
 @pytest.fixture(scope="module")

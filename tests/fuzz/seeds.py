@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 from tests.fuzz.reader_target import CHUNKS
-from tests.integrity.support import GENERATOR, PUBLIC
+from tests.support import PUBLIC, gen837i
 
 GENERATED = (
     ("--delims", "*:^~", "--line-ending", "none"),
@@ -24,9 +23,7 @@ def seeds() -> list[bytes]:
     """Return the seed inputs (without the chunk byte)."""
     found = [p.read_bytes() for p in sorted(PUBLIC.rglob("*")) if p.is_file() and p.suffix != ".md"]
     for number, options in enumerate(GENERATED):
-        command = [sys.executable, str(GENERATOR), "--claims", "3", "--seed", str(number), "--cart-share", "1"]
-        command += [*options, "--no-truth", "-o", "-"]
-        found.append(subprocess.run(command, check=True, capture_output=True).stdout)
+        found.append(gen837i("--claims", "3", "--seed", str(number), "--cart-share", "1", *options))
     return found
 
 

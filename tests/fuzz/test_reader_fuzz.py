@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.reader_target import CHUNKS, one_input, read_input
-from tests.integrity.support import PUBLIC
+from tests.support import PUBLIC
 
 REGRESSIONS = Path(__file__).parent / "regressions"
 SEEDS = [

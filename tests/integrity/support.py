@@ -1,28 +1,13 @@
-"""Helpers shared by the integrity tests: the generator, an independent X12 reader, the CLI."""
+"""Helpers shared by the integrity tests: an independent X12 reader, the CLI."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from cart837.cli import main
-from tests.support import GENERATOR
-
-REPO = Path(__file__).resolve().parents[2]
-PUBLIC = REPO / "fixtures" / "public"
-
-
-def generate(target: Path, claims: int, seed: int, *options: str) -> Path:
-    """Write a synthetic 837I with gen837i.py (no truth file) and return its path."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, str(GENERATOR), "--claims", str(claims), "--seed", str(seed), "--no-truth"]
-    subprocess.run([*command, *options, "-o", str(target)], check=True, capture_output=True)
-    return target
 
 
 def cart837(*args: str, stdin: bytes | None = None) -> Result:

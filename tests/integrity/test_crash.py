@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cart837.atomic import is_temp_name
-from tests.integrity.support import generate
+from tests.support import gen837i
 
 FILES, CLAIMS, DISTINCT = 20, 20_000, 4
 CLI = [sys.executable, "-c", "from cart837.cli import main; main()"]
@@ -25,7 +25,8 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, by
     folder = tmp_path_factory.mktemp("seeds")
     made: dict[str, tuple[bytes, bytes]] = {}
     for n in range(DISTINCT):
-        source = generate(folder / f"seed{n}.837", CLAIMS, 100 + n, "--cart-share", "0.05")
+        source = folder / f"seed{n}.837"
+        gen837i("--claims", str(CLAIMS), "--seed", str(100 + n), "--cart-share", "0.05", "--no-truth", output=source)
         run = subprocess.run([*CLI, "fix", str(source), "-o", str(folder / "out"), "-q"], capture_output=True)
         assert run.returncode == 0, run.stderr.decode(errors="replace")
         made[source.name] = (source.read_bytes(), (folder / "out" / source.name).read_bytes())

@@ -13,11 +13,15 @@ from cart837.config import RuleMode
 from cart837.rules import engine as engine_module
 from cart837.rules.base import Action, Proposal, Rule, RuleContext
 from cart837.validate import validate_path
-from tests.integrity.support import cart837, generate
+from tests.integrity.support import cart837
+from tests.support import gen837i
 
 
 def _cart_file(tmp_path: Path, name: str = "in.837") -> Path:
-    return generate(tmp_path / "in" / name, 4, 3, "--cart-share", "1", "--scenario", "collection_multi")
+    path = tmp_path / "in" / name
+    options = ("--cart-share", "1", "--scenario", "collection_multi", "--no-truth")
+    gen837i("--claims", "4", "--seed", "3", *options, output=path)
+    return path
 
 
 def _five_digit_zip(path: Path) -> None:

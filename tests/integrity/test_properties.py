@@ -6,16 +6,13 @@ The quick profile (default, `make test`) tries a few dozen inputs; `HYPOTHESIS_P
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.integrity.properties import check_nothing_lost
-from tests.integrity.support import GENERATOR
-from tests.support import ClaimSpec, Line, Style, interchange
+from tests.support import ClaimSpec, Line, Style, gen837i, interchange
 
 # A gen837i call plus two fixes plus two pyx12 runs take one to two seconds: fewer examples.
 SLOW = settings(
@@ -44,15 +41,10 @@ def generator_args(draw: st.DrawFn) -> list[str]:
     return [*args, "--all-scenarios"] if draw(st.booleans()) else args
 
 
-def _generate(args: list[str]) -> bytes:
-    command = [sys.executable, str(GENERATOR), *args, "--no-truth", "-o", "-"]
-    return subprocess.run(command, check=True, capture_output=True).stdout
-
-
 @SLOW
 @given(generator_args())
 def test_nothing_lost_on_generated_files(args: list[str]) -> None:
-    check_nothing_lost(_generate(args))
+    check_nothing_lost(gen837i(*args))
 
 
 # -- claims built directly: odd amounts, duplicates, mismatched totals, dependants -----------------

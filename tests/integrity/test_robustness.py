@@ -12,12 +12,14 @@ from cart837 import batch as batch_module
 from cart837.batch import expand_inputs
 from cart837.config import Config
 from cart837.parallel import build_index
-from tests.integrity.support import cart837, generate
-from tests.support import CART_CLAIM, ClaimSpec, Style, interchange
+from tests.integrity.support import cart837
+from tests.support import CART_CLAIM, ClaimSpec, Style, gen837i, interchange
 
 
 def _cart(tmp_path: Path, name: str = "in.837", seed: int = 1) -> Path:
-    return generate(tmp_path / "in" / name, 8, seed, "--cart-share", "1")
+    path = tmp_path / "in" / name
+    gen837i("--claims", "8", "--seed", str(seed), "--cart-share", "1", "--no-truth", output=path)
+    return path
 
 
 def test_a_claim_cut_off_at_the_end_is_reported_as_truncation(tmp_path: Path) -> None:

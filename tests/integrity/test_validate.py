@@ -10,7 +10,8 @@ import pytest
 
 from cart837 import validate
 from cart837.errors import ValidationError
-from tests.integrity.support import PUBLIC, cart837, generate
+from tests.integrity.support import cart837
+from tests.support import PUBLIC, gen837i
 
 STUPIDEDI = PUBLIC / "stupidedi"
 INTELIGENZ = PUBLIC / "inteligenz-x12parser"
@@ -74,7 +75,7 @@ def test_x223a3_is_routed_to_the_a2_map_and_said_so(tmp_path: Path) -> None:
     ],
 )
 def test_other_x223_labels_validate_like_a2(tmp_path: Path, label: str, note: str) -> None:
-    data = generate(tmp_path / "a2.837", 3, 11).read_bytes().replace(b"005010X223A2", label.encode())
+    data = gen837i("--claims", "3", "--seed", "11").replace(b"005010X223A2", label.encode())
     report = validate.validate_bytes(data, "x.837")
     assert report.valid, [e.describe() for e in report.errors]
     assert report.notes == (note,)
@@ -104,7 +105,7 @@ def test_one_bad_file_among_good_ones_exits_2_and_the_others_are_still_judged(tm
 
 
 def test_non_ascii_bytes_are_an_ig_error_not_a_unicode_crash(tmp_path: Path) -> None:
-    data = generate(tmp_path / "g.837", 2, 5).read_bytes().replace(b"BLVD", b"B\xc9VD", 1).replace(b"LN~", b"L\xd1~")
+    data = gen837i("--claims", "2", "--seed", "5").replace(b"BLVD", b"B\xc9VD", 1).replace(b"LN~", b"L\xd1~")
     report = validate.validate_bytes(data, "g.837")
     assert not report.valid
     assert {(e.location.segment_id, e.code) for e in report.errors} == {("N3", "6")}

@@ -7,14 +7,12 @@ finding must equal the truth's `expected_rules_r2` (RULES.md revision 2) restric
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.support import GENERATOR, rules_found
+from tests.support import GENERATOR, gen837i, rules_found
 
 RULE_IDS = frozenset({"CART-001", "CART-004", "CART-005", "CART-006", "CART-007", "CART-008", "CART-009"})
 RUNS = {
@@ -31,7 +29,7 @@ def _generate(tmp: Path, args: list[str]) -> tuple[Path, dict[str, list[str]]]:
     if not GENERATOR.is_file():
         pytest.skip(f"generator not found at {GENERATOR} (set CART837_GEN837I)")
     target = tmp / "gen.837"
-    subprocess.run([sys.executable, str(GENERATOR), *args, "-o", str(target)], check=True, capture_output=True)
+    gen837i(*args, output=target)
     claims = json.loads(Path(f"{target}.truth.json").read_text("utf-8"))["claims"]
     return target, {claim: sorted(RULE_IDS & set(t["expected_rules_r2"])) for claim, t in claims.items()}
 

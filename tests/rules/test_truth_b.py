@@ -9,14 +9,12 @@ exercise the difference, so exact agreement is expected.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.support import GENERATOR, rules_found
+from tests.support import GENERATOR, gen837i, rules_found
 
 RULES_B = frozenset(f"CART-{n:03d}" for n in range(10, 25)) - {"CART-023"}  # 023: see tests/scenarios/test_truth.py
 RUNS = {
@@ -33,7 +31,7 @@ def _generate(tmp_path: Path, options: tuple[str, ...]) -> Path:
     if not GENERATOR.is_file():
         pytest.skip(f"generator not found at {GENERATOR}")
     target = tmp_path / "gen.837"
-    subprocess.run([sys.executable, str(GENERATOR), *options, "-o", str(target)], check=True, capture_output=True)
+    gen837i(*options, output=target)
     return target
 
 

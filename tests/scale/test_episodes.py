@@ -25,7 +25,7 @@ from cart837.rules.engine import Engine
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.segment import segment_list, split_segments
 from tests.rules.harness import Patient, wrap
-from tests.scale.support import generate_all
+from tests.support import generate
 
 
 def _item(path: Path) -> InputFile:
@@ -90,7 +90,7 @@ def _patients(paths: list[Path], config: Config) -> set[str | None]:
 )
 def test_pass_one_summaries_index_what_full_claims_index(line_ending: str, delims: str, interchanges: int) -> None:
     paths = [
-        generate_all(claims=300, seed=seed, cart_share=0.6, line_ending=line_ending, delims=delims,
+        generate(all_scenarios=True, claims=300, seed=seed, cart_share=0.6, line_ending=line_ending, delims=delims,
                      claims_per_st=70, interchanges=interchanges)
         for seed in (3, 4)
     ]
@@ -107,7 +107,7 @@ def test_pass_one_summaries_index_what_full_claims_index(line_ending: str, delim
 
 
 def test_merge_keeps_file_order_and_links_a_patient_across_files() -> None:
-    paths = [generate_all(claims=200, seed=9, cart_share=0.6)] * 2  # the same patients twice
+    paths = [generate(all_scenarios=True, claims=200, seed=9, cart_share=0.6)] * 2  # the same patients twice
     config = Config()
     merged, _ = build_index([_item(p) for p in paths], config)
     slow = _by_read_claim(paths, config)
@@ -123,7 +123,7 @@ def test_merge_keeps_file_order_and_links_a_patient_across_files() -> None:
 
 
 def test_index_survives_pickling() -> None:
-    path = generate_all(claims=120, seed=5, cart_share=0.6)
+    path = generate(all_scenarios=True, claims=120, seed=5, cart_share=0.6)
     index, _ = build_index([_item(path)], Config())
     copy = pickle.loads(pickle.dumps(index))
     patients = _patients([path], Config())

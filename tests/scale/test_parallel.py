@@ -17,7 +17,7 @@ from cart837.config import Config, from_mapping
 from cart837.errors import Cart837Error, Location, X12SyntaxError
 from cart837.results import FileStatus
 from cart837.rules import all_rules
-from tests.scale.support import generate_all
+from tests.support import generate
 
 
 def make_batch(folder: Path) -> Path:
@@ -25,9 +25,10 @@ def make_batch(folder: Path) -> Path:
     one refused (a wrong SE01) and one that is not X12 (skipped)."""
     batch = folder / "batch"
     (batch / "sub").mkdir(parents=True)
-    first = generate_all(claims=60, seed=21, cart_share=0.5)
+    first = generate(all_scenarios=True, claims=60, seed=21, cart_share=0.5)
     shutil.copyfile(first, batch / "a.837")
-    shutil.copyfile(generate_all(claims=60, seed=22, cart_share=0.5, line_ending="crlf"), batch / "b.837")
+    crlf = generate(all_scenarios=True, claims=60, seed=22, cart_share=0.5, line_ending="crlf")
+    shutil.copyfile(crlf, batch / "b.837")
     shutil.copyfile(first, batch / "sub" / "c.837")
     data = first.read_bytes()
     se = data.index(b"~\nSE*") + 2

@@ -11,7 +11,7 @@ import pytest
 from cart837 import spill
 from cart837.config import Config
 from cart837.spill import SpillList
-from tests.scale.support import generate_all
+from tests.support import generate
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,7 @@ def test_report_streams_spilled_findings_with_the_same_bytes(tmp_path: Path) -> 
     from cart837.api import fix_many
     from cart837.report.json_report import JsonReportWriter, file_dict
 
-    results = fix_many([generate_all(claims=80, seed=31, cart_share=0.6)], Config())
+    results = fix_many([generate(all_scenarios=True, claims=80, seed=31, cart_share=0.6)], Config())
     assert len(results[0].findings) > 20 and results[0].findings._file is not None  # spilled (IN_MEMORY is 5)
     with JsonReportWriter(tmp_path / "r.json") as writer:
         writer.add(results[0])

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
@@ -29,11 +27,7 @@ from click.testing import CliRunner
 
 from cart837.cli import main
 from cart837.rules import all_rules
-from tests.support import GENERATOR
-
-ROOT = Path(__file__).resolve().parents[2]
-if not GENERATOR.is_file():  # a clone outside the shared machine keeps a copy next to the fixtures
-    GENERATOR = ROOT / "tools" / "gen837i.py"
+from tests.support import GENERATOR, gen837i
 
 # Rules that may fire on a claim whose truth does not expect them, and why. Keyed by rule id;
 # everything not listed here must be expected by the truth wherever it fires. It is empty on
@@ -93,12 +87,10 @@ class Run:
 @cache
 def _run(mix: Mix, folder: Path) -> Run:
     source = folder / f"{mix.id}.837"
-    command = [
-        sys.executable, str(GENERATOR), "--claims", str(mix.claims), "--seed", str(mix.seed),
-        "--cart-share", str(mix.share), "--all-scenarios", "--interchanges", "2",
-        "--line-ending", mix.line_ending, "--delims", mix.delims, "-o", str(source),
-    ]
-    subprocess.run(command, check=True, capture_output=True)
+    gen837i(
+        "--claims", str(mix.claims), "--seed", str(mix.seed), "--cart-share", str(mix.share), "--all-scenarios",
+        "--interchanges", "2", "--line-ending", mix.line_ending, "--delims", mix.delims, output=source,
+    )
     report = folder / f"{mix.id}.json"
     result = CliRunner().invoke(
         main, ["fix", str(source), "-o", str(folder / "out"), "--report", str(report), "-q"], catch_exceptions=False
