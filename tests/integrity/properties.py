@@ -48,9 +48,9 @@ def fix_bytes(data: bytes, config: Config | None = None) -> Fixed:
         return Fixed(produced.read_bytes() if result.output else None, result)
 
 
-def check_nothing_lost(data: bytes, *, with_pyx12: bool = True) -> Fixed:
-    """Assert every property on one input; return the first fix for further checks."""
-    first = fix_bytes(data)
+def check_nothing_lost(data: bytes, *, with_pyx12: bool = True, config: Config | None = None) -> Fixed:
+    """Assert every property on one input under `config` (any rule modes); return the first fix."""
+    first = fix_bytes(data, config)
     assert first.output is not None, first.result.error
     out = first.output
     before, after = LiteFile.parse(data), LiteFile.parse(out)
@@ -67,7 +67,7 @@ def check_nothing_lost(data: bytes, *, with_pyx12: bool = True) -> Fixed:
         if claim_id not in changed_ids:
             assert new.raw == old.raw, f"claim {claim_id} has no fixed finding but changed"
     assert (out == data) == (not changed_ids)
-    again = fix_bytes(out)
+    again = fix_bytes(out, config)
     assert again.output == out, "fix is not idempotent"
     if with_pyx12:
         check_no_new_ig_errors(data, out)

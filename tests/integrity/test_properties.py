@@ -11,6 +11,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cart837.config import Config, from_mapping
+from cart837.rules import all_rules
 from tests.integrity.properties import check_nothing_lost
 from tests.support import ClaimSpec, Line, Style, gen837i, interchange
 
@@ -41,10 +43,25 @@ def generator_args(draw: st.DrawFn) -> list[str]:
     return [*args, "--all-scenarios"] if draw(st.booleans()) else args
 
 
+@st.composite
+def rule_configs(draw: st.DrawFn) -> Config:
+    """Draw any rules on (each rule in any mode it allows) and the settings that change what fixes do.
+
+    `collapse_charge` stays "sum": with "keep-first" dropping a duplicate's charge is the point.
+    """
+    modes = {rule.id: draw(st.sampled_from(sorted(m.value for m in rule.modes))) for rule in all_rules()}
+    raw = {
+        "rules": modes,
+        "prefer_x_modifiers": draw(st.booleans()),
+        "bundled_admin_action": draw(st.sampled_from(["flag", "noncovered"])),
+    }
+    return from_mapping(raw, {rule.id: rule.modes for rule in all_rules()}, "drawn")
+
+
 @SLOW
-@given(generator_args())
-def test_nothing_lost_on_generated_files(args: list[str]) -> None:
-    check_nothing_lost(gen837i(*args))
+@given(generator_args(), st.none() | rule_configs())
+def test_nothing_lost_on_generated_files(args: list[str], config: Config | None) -> None:
+    check_nothing_lost(gen837i(*args), config=config)
 
 
 # -- claims built directly: odd amounts, duplicates, mismatched totals, dependants -----------------
@@ -102,12 +119,12 @@ def built_files(draw: st.DrawFn) -> bytes:
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(built_files())
-def test_nothing_lost_on_built_claims(data: bytes) -> None:
-    check_nothing_lost(data, with_pyx12=False)
+@given(built_files(), st.none() | rule_configs())
+def test_nothing_lost_on_built_claims(data: bytes, config: Config | None) -> None:
+    check_nothing_lost(data, with_pyx12=False, config=config)
 
 
 @SLOW
-@given(built_files())
-def test_built_claims_get_no_new_ig_errors(data: bytes) -> None:
-    check_nothing_lost(data, with_pyx12=True)
+@given(built_files(), st.none() | rule_configs())
+def test_built_claims_get_no_new_ig_errors(data: bytes, config: Config | None) -> None:
+    check_nothing_lost(data, with_pyx12=True, config=config)
