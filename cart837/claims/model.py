@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from cart837.claims.fields import REF_PAYER_CLAIM_CONTROL, REF_QUALIFIER, REF_VALUE
+from cart837.claims.fields import REF_PAYER_CLAIM_CONTROL, REF_QUALIFIER, REF_VALUE, SV2_UNIT_BASIS
 from cart837.errors import Location
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.segment import Segment
@@ -48,6 +48,11 @@ class ServiceLine(NamedTuple):
     def sv2(self) -> Segment:
         """Return the SV2 segment."""
         return self.segments[self.sv2_index]
+
+    @property
+    def unit_basis(self) -> str:
+        """Return SV204 (UN, DA), or "" when absent; the TR3 requires it with SV205."""
+        return self.sv2.element(SV2_UNIT_BASIS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,3 +52,8 @@ def describe(line: ServiceLine) -> str:
     """Return "LX 3 (Q2041, 2025-05-01)" for messages."""
     day = line.date.isoformat() if line.date else "no date of service"
     return f"LX {line.number} ({line.code}, {day})"
+
+
+def has_unit_fields(line: ServiceLine) -> bool:
+    """Return whether SV204 and SV205 are both there (the TR3 requires both; SV205 alone is a syntax error)."""
+    return bool(line.unit_basis) and line.units is not None

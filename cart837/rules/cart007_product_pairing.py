@@ -11,7 +11,15 @@ from cart837.claims.model import ServiceLine
 from cart837.codes.tables import Step
 from cart837.config import RuleMode
 from cart837.episodes import ClaimRef, EpisodeLine
-from cart837.rules._lines import administrations, dates_of, describe, lx_list, outpatient_only, products
+from cart837.rules._lines import (
+    administrations,
+    dates_of,
+    describe,
+    has_unit_fields,
+    lx_list,
+    outpatient_only,
+    products,
+)
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 ONE = Decimal(1)
@@ -141,14 +149,16 @@ def _units(admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) ->
         return []
     admin_days = dates_of(admins)
     dated = all(line.date is not None for line in (*admins, *prods))
-    if len(prods) == 1 and len(admin_days) == 1 and dated:
+    if len(prods) == 1 and len(admin_days) == 1 and dated and has_unit_fields(prods[0]):
         product = prods[0]
         message = (
-            f"product {product.code} billed with {_units_text(product)}: the unit is one therapeutic dose and "
+            f"product {describe(product)} billed with {_units_text(product)}: the unit is one therapeutic dose and "
             f"the claim has one administration date ({admin_days[0].isoformat()}); set to 1 unit, charge unchanged"
         )
         return [Proposal(Action.UNITS, product.number, message, (set_units(product.number, ONE),), product.date)]
     why = f"{len(admin_days)} administration date(s) and {len(prods)} product line(s)"
+    if not all(has_unit_fields(product) for product in odd):
+        why += "; a line without SV204/SV205 gets no SV205 alone (a syntax error)"
     for product in odd:
         notes[_anchor(admins, product.date).number].append(
             f"product {describe(product)} billed with {_units_text(product)}; with {why} the units are not "
