@@ -40,3 +40,8 @@ def test_demo_run_exits_0_and_fixes_cart_claims(tmp_path: Path) -> None:
             assert entry["status"] == "unchanged" and entry["findings"] == [], name
     fixed = [f for name, entry in files.items() for f in entry["findings"] if f["fixed"]]
     assert {f["rule"] for f in fixed} >= {"CART-001", "CART-002", "CART-003", "CART-005", "CART-006", "CART-010"}
+    # RULES.md revision 2: a void, a replacement and a second dose (issue 11)
+    assert files["cart-void-claim.837"]["status"] == "unchanged"
+    assert [f["rule"] for f in files["cart-void-claim.837"]["findings"]] == ["CART-023"]
+    assert "CART-002" not in {f["rule"] for f in files["cart-replacement-claim.837"]["findings"]}
+    assert [f["rule"] for f in files["cart-second-dose.837"]["findings"]] == ["CART-024"] * 3

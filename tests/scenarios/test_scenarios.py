@@ -55,7 +55,7 @@ def _segments(data: bytes) -> list[str]:
 
 
 def test_there_are_scenarios() -> None:
-    assert len(CASES) >= 9, CASES
+    assert len(CASES) >= 12, CASES
 
 
 @pytest.mark.parametrize("case", CASES)
