@@ -63,7 +63,8 @@ def redact_value(value: object) -> object:
         return REDACTED if looks_like_segment(value) else value
     if isinstance(value, Mapping):
         return {str(k): REDACTED if _phi_key(str(k)) else redact_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    # Exact types only: a Segment, a Line or a Claim is a named tuple, and must not be opened up.
+    if isinstance(value, list | tuple | set | frozenset) and type(value) in (list, tuple, set, frozenset):
         return [redact_value(item) for item in value]
     if isinstance(value, PLAIN):
         return value
