@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyx12.error_handler
@@ -266,8 +266,8 @@ def isa(style: Style, control: int) -> list[str]:
     ]
 
 
-def interchange(style: Style, control: int, transactions: Sequence[Sequence[ClaimSpec]]) -> bytes:
-    """Return one ISA..IEA interchange with one group and the given transactions."""
+def interchange(style: Style, control: int, transactions: Sequence[Sequence[ClaimSpec | Loop]]) -> bytes:
+    """Return one ISA..IEA interchange with one group and the given transactions (see `transaction`)."""
     segments: list[list[str | Sequence[str]]] = [isa(style, control)]
     segments.append(["GS", "HC", "SENDER", "RECEIVER", "20250301", "1200", str(control), "X", "005010X223A2"])
     for number, claims in enumerate(transactions, start=1):
@@ -277,9 +277,47 @@ def interchange(style: Style, control: int, transactions: Sequence[Sequence[Clai
     return style.render(segments)
 
 
-def transaction(control: str, claims: Iterable[ClaimSpec]) -> list[list[str | Sequence[str]]]:
-    """Return ST..SE with a correct SE01 for the claims, grouped under their subscribers."""
-    body: list[list[str | Sequence[str]]] = [
+Segments = list[list[str | Sequence[str]]]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A subscriber's or dependant's name, address and birth (all PHI in a real file)."""
+
+    last: str = "DOE"
+    first: str = "JANE"
+    street: str = "2 ELM ST"
+    city: str = "NASHVILLE"
+    zip: str = "372030000"
+    dob: str = "19600101"
+    sex: str = "F"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """Who a 2000B loop insures: member id (2010BA NM109), person, SBR09 filing code, payer id."""
+
+    member: str = "M0001"
+    person: Person = Person()
+    filing: str = "MB"
+    payer: str = "PAYER01"
+
+
+BuiltClaim = ClaimSpec | str  # a structured claim, or its 2300/2400 segments written out (one per line)
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One 2000B loop: the subscriber's own claims, then each 2000C dependant with theirs."""
+
+    subscriber: Subscriber
+    claims: tuple[BuiltClaim, ...] = ()
+    dependents: tuple[tuple[Person, tuple[BuiltClaim, ...]], ...] = ()
+
+
+def transaction(control: str, items: Iterable[ClaimSpec | Loop]) -> Segments:
+    """Return ST..SE with a correct SE01: claims (each under its own subscriber) or whole 2000B loops."""
+    body: Segments = [
         ["ST", "837", control, "005010X223A2"],
         ["BHT", "0019", "00", "B" + control, "20250301", "1200", "CH"],
         ["NM1", "41", "2", "SUBMITTER", "", "", "", "", "46", "S01"],
@@ -292,34 +330,62 @@ def transaction(control: str, claims: Iterable[ClaimSpec]) -> list[list[str | Se
         ["REF", "EI", "123456789"],
     ]
     hl = 1
-    for claim in claims:
-        if claim.same_patient and hl > 1:
-            body += claim_segments(claim)
-            continue
+    for loop in _loops(items):
         hl += 1
-        subscriber_hl = hl
+        subscriber_hl, who = hl, loop.subscriber
         body += [
-            ["HL", str(hl), "1", "22", "1" if claim.dependent else "0"],
-            ["SBR", "P", "" if claim.dependent else "18", "", "", "", "", "", "", claim.filing],
-            ["NM1", "IL", "1", "DOE", "JANE", "", "", "", "MI", claim.member],
-            ["N3", "2 ELM ST"],
-            ["N4", "NASHVILLE", "TN", "372030000"],
-            ["DMG", "D8", "19600101", "F"],
-            ["NM1", "PR", "2", "PAYER", "", "", "", "", "PI", claim.payer],
+            ["HL", str(hl), "1", "22", "1" if loop.dependents else "0"],
+            ["SBR", "P", "18" if loop.claims else "", "", "", "", "", "", "", who.filing],
+            ["NM1", "IL", "1", who.person.last, who.person.first, "", "", "", "MI", who.member],
+            *_address_and_birth(who.person),
+            ["NM1", "PR", "2", "PAYER", "", "", "", "", "PI", who.payer],
         ]
-        if claim.dependent:
+        body += [segment for claim in loop.claims for segment in _claim(claim)]
+        for person, claims in loop.dependents:
             hl += 1
             body += [
                 ["HL", str(hl), str(subscriber_hl), "23", "0"],
                 ["PAT", "19"],
-                ["NM1", "QC", "1", "DOE", claim.dependent],
-                ["N3", "2 ELM ST"],
-                ["N4", "NASHVILLE", "TN", "372030000"],
-                ["DMG", "D8", "20100101", "M"],
+                ["NM1", "QC", "1", person.last, person.first],
+                *_address_and_birth(person),
             ]
-        body += claim_segments(claim)
+            body += [segment for claim in claims for segment in _claim(claim)]
     body.append(["SE", str(len(body) + 1), control])
     return body
+
+
+def _loops(items: Iterable[ClaimSpec | Loop]) -> list[Loop]:
+    """Put each ClaimSpec under a subscriber loop of its own, or (same_patient) under the previous one."""
+    loops: list[Loop] = []
+    for item in items:
+        if isinstance(item, Loop):
+            loops.append(item)
+        elif item.same_patient and loops:
+            last = loops[-1]
+            if last.dependents:
+                person, claims = last.dependents[-1]
+                loops[-1] = replace(last, dependents=(*last.dependents[:-1], (person, (*claims, item))))
+            else:
+                loops[-1] = replace(last, claims=(*last.claims, item))
+        else:
+            subscriber = Subscriber(item.member, Person(), item.filing, item.payer)
+            if item.dependent:
+                child = Person(first=item.dependent, dob="20100101", sex="M")
+                loops.append(Loop(subscriber, dependents=((child, (item,)),)))
+            else:
+                loops.append(Loop(subscriber, (item,)))
+    return loops
+
+
+def _address_and_birth(person: Person) -> Segments:
+    return [["N3", person.street], ["N4", person.city, "TN", person.zip], ["DMG", "D8", person.dob, person.sex]]
+
+
+def _claim(claim: BuiltClaim) -> Segments:
+    if isinstance(claim, ClaimSpec):
+        return claim_segments(claim)
+    lines = (line.strip().removesuffix("~") for line in claim.strip().splitlines())
+    return [list(segment.split("*")) for line in lines if line for segment in line.split("~") if segment]
 
 
 def claim_segments(claim: ClaimSpec) -> list[list[str | Sequence[str]]]:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.rules.harness import HEAD, TAIL
+from tests.support import Loop, Person, Style, Subscriber, interchange
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_REPORT = DATA / "sample-report.json"  # schema 2
@@ -31,22 +31,6 @@ CANARIES = {
 # Shown with --show-phi (the reader keeps no address, so addresses never appear anywhere).
 SHOWN_WITH_PHI = ("subscriber_last", "subscriber_first", "member_id", "subscriber_dob", "dependent_last")
 
-SUBSCRIBER = """HL*2*1*22*1~
-SBR*P*18*******CI~
-NM1*IL*1*{subscriber_last}*{subscriber_first}****MI*{member_id}~
-N3*{subscriber_street}~
-N4*{subscriber_city}*TN*{subscriber_zip}~
-DMG*D8*{subscriber_dob}*F~
-NM1*PR*2*TEST PAYER*****PI*00000~
-"""
-DEPENDENT = """HL*3*2*23*0~
-PAT*19~
-NM1*QC*1*{dependent_last}*{dependent_first}~
-N3*{dependent_street}~
-N4*{dependent_city}*TN*{dependent_zip}~
-DMG*D8*{dependent_dob}*M~
-"""
-
 
 def cart_claim(claim_id: str, day: str = "20250304") -> str:
     """Return a 2300 claim with two same-day collections (CART-002) and 2 administration units (CART-003)."""
@@ -70,11 +54,17 @@ DTP*472*D8*{day}~
 
 def canary_837(subscriber_claim: str = "CLAIMSUB1", dependent_claim: str = "CLAIMDEP1") -> bytes:
     """Return an 837I whose subscriber and dependent (2000C) both have CAR-T claims to fix."""
-    body = HEAD + SUBSCRIBER.format(**CANARIES) + cart_claim(subscriber_claim)
-    body += DEPENDENT.format(**CANARIES) + cart_claim(dependent_claim, "20250305")
-    text = "".join(segment + "~\n" for segment in body.replace("\n", "").split("~") if segment)
-    count = text.count("~") - 2 + 1  # ST..SE: every segment after ISA and GS, plus the SE
-    return (text + TAIL.format(count=count)).encode("latin-1")
+    loop = Loop(
+        Subscriber(CANARIES["member_id"], Person(**_person("subscriber_")), "CI", "00000"),
+        (cart_claim(subscriber_claim),),
+        ((Person(**_person("dependent_"), sex="M"), (cart_claim(dependent_claim, "20250305"),)),),
+    )
+    return interchange(Style(), 1, [[loop]])
+
+
+def _person(prefix: str) -> dict[str, str]:
+    """Return one canary person's fields for Person (`subscriber_last` -> `last`)."""
+    return {key.removeprefix(prefix): value for key, value in CANARIES.items() if key.startswith(prefix)}
 
 
 def clean_837() -> bytes:

@@ -1,4 +1,4 @@
-"""Wrap 2300/2400 segments in a standard 837I envelope and run the real pipeline on them."""
+"""Wrap 2300/2400 segments in a standard 837I envelope (tests.support's builder) and run the real pipeline."""
 
 from __future__ import annotations
 
@@ -13,34 +13,12 @@ from cart837.parallel import build_index
 from cart837.results import FileResult, RunMode
 from cart837.rules import all_rules
 from cart837.rules.engine import Engine
-
-HEAD = """ISA*00*          *00*          *ZZ*CART837TEST    *ZZ*RECEIVER       *250301*1200*^*00501*000000001*0*T*:~
-GS*HC*CART837TEST*RECEIVER*20250301*1200*1*X*005010X223A2~
-ST*837*0001*005010X223A2~
-BHT*0019*00*BATCH1*20250301*1200*CH~
-NM1*41*2*TEST SUBMITTER*****46*SUB01~
-PER*IC*EDI*TE*5555550100~
-NM1*40*2*TEST RECEIVER*****46*REC01~
-HL*1**20*1~
-NM1*85*2*TEST HOSPITAL*****XX*1234567893~
-N3*1 MAIN ST~
-N4*NASHVILLE*TN*372030000~
-REF*EI*123456789~
-"""
-SUBSCRIBER = """HL*{hl}*1*22*0~
-SBR*P*18*******{filing}~
-NM1*IL*1*{last}*{first}****MI*{member}~
-N3*2 ELM ST~
-N4*NASHVILLE*TN*372030000~
-DMG*D8*19600101*F~
-NM1*PR*2*TEST PAYER*****PI*{payer}~
-"""
-TAIL = "SE*{count}*0001~\nGE*1*1~\nIEA*1*000000001~\n"
+from tests.support import Loop, Person, Style, Subscriber, interchange
 
 
 @dataclass(frozen=True)
 class Patient:
-    """The subscriber (= patient) a case's claims belong to."""
+    """The subscriber (= patient) a case's claims belong to (the `patient` table of a case)."""
 
     member: str = "MEMBER001"
     last: str = "DOE"
@@ -48,21 +26,14 @@ class Patient:
     filing: str = "MA"
     payer: str = "00000"
 
+    def subscriber(self) -> Subscriber:
+        """Return the builder's subscriber for this patient."""
+        return Subscriber(self.member, Person(self.last, self.first), self.filing, self.payer)
+
 
 def wrap(claims: list[tuple[Patient, str]]) -> bytes:
     """Return a whole 837I file holding each (patient, claim segments) under its own 2000B."""
-    body = HEAD
-    for number, (patient, segments) in enumerate(claims, start=2):
-        body += SUBSCRIBER.format(hl=number, **vars(patient)) + _normalise(segments)
-    count = body.count("~") - 2 + 1  # ST..SE: every terminator after GS, plus the SE itself
-    return (body + TAIL.format(count=count)).encode("latin-1")
-
-
-def _normalise(segments: str) -> str:
-    lines = [line.strip() for line in segments.strip().splitlines() if line.strip()]
-    return "".join(line if line.endswith("~") else line + "~" for line in (ln + "\n" for ln in lines)).replace(
-        "\n~", "~\n"
-    )
+    return interchange(Style(), 1, [[Loop(patient.subscriber(), (segments,)) for patient, segments in claims]])
 
 
 def config_of(raw: dict[str, Any] | None) -> Config:
