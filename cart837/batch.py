@@ -9,13 +9,14 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Container, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
 
 import structlog
 
 from cart837.atomic import AtomicFile, is_temp_name
+from cart837.claims.hold import split
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
@@ -26,6 +27,7 @@ from cart837.config import Config
 from cart837.episodes import EpisodeIndex, is_cart_relevant
 from cart837.errors import Cart837Error, InvariantError, Location
 from cart837.results import ClaimChange, FileResult, FileStatus, RunMode
+from cart837.rules.base import Action, Finding, Severity
 from cart837.rules.engine import Engine
 from cart837.spill import SpillList
 from cart837.x12.delimiters import BOM, WHITESPACE
@@ -172,7 +174,10 @@ class Batch:
     show_phi: bool = False
     keep_changes: bool = False
     gate: OutputGate | None = None
+    hold: Path | None = None  # fix --hold DIR: claims with a finding at least `hold_on` go there
+    hold_on: str = "error"
     interest: Interest = field(init=False)
+    _held: set[int] = field(default_factory=set, init=False)  # the current file's held claims, by order
 
     def __post_init__(self) -> None:
         self.interest = interest_for(self.config, self.index.member_ids)
@@ -190,6 +195,7 @@ class Batch:
     def process(self, number: int, item: InputFile, stdout: BinaryIO | None = None) -> FileResult:
         """Fix one file; on any error the file fails alone and no output is left behind."""
         result = FileResult(item.display, FileStatus.UNCHANGED)
+        self._held = set()
         target = self.target(item)
         output: AtomicFile | None = None
         try:
@@ -229,10 +235,22 @@ class Batch:
         result.status = FileStatus.CHANGED if result.claims_changed else FileStatus.UNCHANGED
 
     def _output(self, number: int, item: InputFile, stream: FileStream, result: FileResult) -> Iterator[bytes]:
+        ordinal = -1
+        holding = self.hold is not None and self.mode is RunMode.FIX
+        hold_rank = Severity(self.hold_on).rank
+
         def fix(event: ClaimBytes) -> Claim | None:
+            nonlocal ordinal
+            ordinal += 1
             claim = read_claim(event, item.display)
             outcome = self.engine.run(claim, self.index.view(claim.patient.key, (number, event.offset)))
-            result.findings.extend(outcome.findings)
+            findings = outcome.findings
+            if holding and any(f.severity.rank <= hold_rank for f in findings):
+                result.held.append(claim.id)
+                self._held.add(ordinal)
+                findings = tuple(_not_applied(f) for f in findings)  # held claims go out as they came in
+                outcome = replace(outcome, claim=claim, findings=findings, changed=False)
+            result.findings.extend(findings)
             if self.show_phi and outcome.findings:
                 result.patients[claim.id] = claim.patient.identifiers()
             if not outcome.changed:
@@ -251,6 +269,9 @@ class Batch:
 
     def _finish_output(self, item: InputFile, result: FileResult, output: AtomicFile, stdout: BinaryIO | None) -> None:
         temp = output.temp
+        if result.held and self.hold is not None and not _hold_split(self, item, result, temp):
+            result.warnings.append(f"{item.display}: every claim is held: no outbound file written")
+            return
         if result.status is FileStatus.CHANGED:
             _recheck(temp, item.display)  # like black's assert_stable: never write a broken file
         if self.gate is not None:
@@ -262,10 +283,44 @@ class Batch:
                 shutil.copyfileobj(produced, stdout, 1 << 20)
             stdout.flush()
             return
-        if self.in_place and result.status is FileStatus.UNCHANGED:
+        if self.in_place and result.status is FileStatus.UNCHANGED and not result.held:
             return
         output.commit()
         result.output = str(output.target)
+
+
+def _hold_split(batch: Batch, item: InputFile, result: FileResult, temp: Path) -> bool:
+    """Move the held claims of the produced file `temp` to `--hold DIR`; False when none is left to send."""
+    assert batch.hold is not None
+    held_target = batch.hold / item.relative
+    held_target.parent.mkdir(parents=True, exist_ok=True)
+    with AtomicFile(held_target) as held_file, AtomicFile(temp) as outbound_file:
+        with temp.open("rb") as produced:
+            outbound, held = cast(BinaryIO, outbound_file.open()), cast(BinaryIO, held_file.open())
+            sent, _ = split(produced, outbound, held, frozenset(batch._held))
+        held_file.close()
+        _recheck(held_file.temp, f"{item.display} (held)")
+        outbound_file.close()
+        if sent:
+            _recheck(outbound_file.temp, item.display)
+    result.held_output = str(held_target)
+    digest = hashlib.sha256()
+    with temp.open("rb") as produced:
+        for chunk in iter(lambda: produced.read(1 << 20), b""):
+            digest.update(chunk)
+    result.sha256_out = digest.hexdigest()
+    return sent > 0
+
+
+def _not_applied(finding: Finding) -> Finding:
+    """A held claim's finding: the claim is written as read, so its lines keep their input LX and a
+    fix is reported as what it would do, not as done."""
+    if not finding.fixed:
+        return replace(finding, output_line=finding.line)
+    message = f"not changed (claim held: {finding.severity.value}); the fix would be: {finding.message}"
+    return replace(
+        finding, action=Action.FLAG, fixed=False, after=None, message=message, output_line=finding.line, removed=()
+    )
 
 
 def _fail(result: FileResult, message: str) -> None:

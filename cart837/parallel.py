@@ -45,13 +45,15 @@ class RunSettings:
     keep_changes: bool = False
     gate: OutputGate | None = None
     verbosity: int | None = None  # configure logging in workers as in the parent; None leaves it alone
+    hold: Path | None = None  # fix --hold DIR
+    hold_on: str = "error"  # the least severity that holds a claim
 
     def batch(self, index: EpisodeIndex) -> Batch:
         """Return the Batch these settings describe, over `index`."""
         return Batch(
             config=self.config, engine=Engine(self.config, self.only), index=index, mode=self.mode,
             outdir=self.outdir, in_place=self.in_place, show_phi=self.show_phi, keep_changes=self.keep_changes,
-            gate=self.gate,
+            gate=self.gate, hold=self.hold, hold_on=self.hold_on,
         )
 
 

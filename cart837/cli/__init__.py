@@ -24,18 +24,29 @@ from cart837.results import RunMode
 from cart837.rules import all_rules
 
 
-@click.group()
-@click.version_option(__version__, prog_name="cart837")
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="cart837")
 def main() -> None:
     """Correct how CAR-T cell therapy is billed on X12 837I files, and report every change."""
 
 
 @main.command()
 @with_common
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), help="Write fixed files here.")
+@click.option(
+    "-o", "--output", "outdir", type=click.Path(),
+    help="Write fixed files into this folder, or, for one input, to this file (a name ending in .837/.edi/.x12/.txt).",
+)
 @click.option("--in-place", is_flag=True, help="Overwrite the inputs (atomically).")
 @click.option("--validate", is_flag=True, help="Validate input and output with pyx12; never write a worse file.")
 @click.option("--dask", "dask", metavar="ADDRESS", help="Run the files on this Dask scheduler (paths must be shared).")
+@click.option(
+    "--hold", "hold", type=click.Path(file_okay=False),
+    help="Write claims that must not go out as they are to a separate 837I under this folder.",
+)
+@click.option(
+    "--hold-on", "hold_on", type=click.Choice(["error", "review"]), default="error", show_default=True,
+    help="Hold claims with an error finding, or with an error or review finding.",
+)
 def fix(**options: Any) -> None:
     """Fix PATHS (files, directories or - for stdin) and report what changed."""
     chosen = RunOptions(RunMode.FIX, **options)
@@ -65,10 +76,18 @@ def diff(**options: Any) -> None:
 
 @main.command("report")
 @click.argument("report_json", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--md", "markdown_path", type=click.Path(dir_okay=False), help="Write the Markdown report here.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write the HTML report here.")
-def report_command(report_json: str, markdown_path: str | None, html_path: str | None) -> None:
-    """Re-render the people's reports from a JSON report (Markdown on stdout when no file is named)."""
+@click.option(
+    "--report-md", "--md", "markdown_path", type=click.Path(dir_okay=False), help="Write the Markdown report here."
+)
+@click.option(
+    "--report-html", "--html", "html_path", type=click.Path(dir_okay=False), help="Write the HTML report here."
+)
+@click.option("--worklist", "worklist", type=click.Path(dir_okay=False), help="Write the work list here as CSV.")
+def report_command(report_json: str, markdown_path: str | None, html_path: str | None, worklist: str | None) -> None:
+    """Re-render the people's reports from a JSON report (Markdown on stdout when no file is named).
+
+    The options have the names they have on fix: --report-md, --report-html, --worklist.
+    """
     from cart837.report import markdown
     from cart837.report import schema as report_schema
     from cart837.report.model import Report
@@ -79,8 +98,15 @@ def report_command(report_json: str, markdown_path: str | None, html_path: str |
             document = report_schema.parse(sys.stdin.read(), "-")
         else:
             document = report_schema.load(Path(report_json))
+        if worklist is not None:
+            from cart837.report.worklist import write_csv
+
+            report = Report.from_dict(document)
+            held = {entry.path: entry.held_output for entry in report.files if entry.held_output}
+            write_csv(Path(worklist), report.worklist, held)
         if markdown_path is None and html_path is None:
-            click.echo(markdown.render(Report.from_dict(document)), nl=False)
+            if worklist is None:
+                click.echo(markdown.render(Report.from_dict(document)), nl=False)
             return
         write_people_reports(
             document, Path(markdown_path) if markdown_path else None, Path(html_path) if html_path else None

@@ -39,6 +39,9 @@ class RunOptions:
     validate: bool = False
     dask: str | None = None
     fail_on_flag: bool = False
+    worklist: str | None = None
+    hold: str | None = None
+    hold_on: str = "error"
 
     @property
     def verbosity(self) -> int:
@@ -54,6 +57,31 @@ class RunOptions:
     def to_stdout(self) -> bool:
         """Whether the fixed file goes to standard output (fix with neither -o nor --in-place)."""
         return self.mode is RunMode.FIX and self.outdir is None and not self.in_place
+
+
+REPORT_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+OUTPUT_FILE_SUFFIXES = frozenset({".837", ".edi", ".x12", ".txt", ".dat", ".837i"})
+
+
+def report_paths(report: str | None, markdown: str | None, html: str | None) -> tuple[str | None, ...]:
+    """Return the (JSON, Markdown, HTML) report paths: `--report` writes what its extension names.
+
+    `--report r.html` is the HTML report, `--report r.md` the Markdown one (anything else JSON);
+    `--report-md r.html` or `--report-html r.json` is a mismatch and refused (exit 2).
+    """
+    chosen: dict[str, str | None] = {"json": None, "md": markdown, "html": html}
+    for given, wanted, option in ((markdown, "md", "--report-md"), (html, "html", "--report-html")):
+        named = REPORT_FORMATS.get(Path(given).suffix.lower()) if given else None
+        if named is not None and named != wanted:
+            message = f"{given} names a {named} file, but this option writes {wanted}"
+            raise click.BadParameter(message, param_hint=option)
+    if report is not None:
+        kind = REPORT_FORMATS.get(Path(report).suffix.lower(), "json")
+        if chosen[kind] is not None:
+            message = f"two {kind} reports asked for ({report} and {chosen[kind]})"
+            raise click.BadParameter(message, param_hint="--report")
+        chosen[kind] = report
+    return chosen["json"], chosen["md"], chosen["html"]
 
 
 def error(message: str) -> None:
@@ -90,9 +118,16 @@ common = [
     click.argument("paths", nargs=-1, required=True),
     click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file."),
     click.option("--rules", "rules", help="Run only these rule ids this time (comma-separated)."),
-    click.option("--report", "report_json", type=click.Path(dir_okay=False), help="Write the JSON report here."),
+    click.option(
+        "--report", "report_json", type=click.Path(dir_okay=False),
+        help="Write a report here: JSON, or Markdown/HTML when the name ends in .md/.html.",
+    ),
     click.option("--report-md", "report_md", type=click.Path(dir_okay=False), help="Write the Markdown report here."),
     click.option("--report-html", "report_html", type=click.Path(dir_okay=False), help="Write the HTML report here."),
+    click.option(
+        "--worklist", "worklist", type=click.Path(dir_okay=False),
+        help="Write the work list (claims that need a person) here as CSV.",
+    ),
     click.option("--show-phi", is_flag=True, help="Put patient identifiers in reports (PHI!)."),
     click.option("-q", "--quiet", is_flag=True, help="Only errors."),
     click.option("-v", "--verbose", count=True, help="More log output; -v shows tracebacks."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import click
 
 from cart837 import logs, parallel
 from cart837.batch import InputFile, OutputGate, expand_inputs, spool_stdin
-from cart837.cli.options import RunOptions, error, load, only_rules
+from cart837.cli.options import OUTPUT_FILE_SUFFIXES, RunOptions, error, load, only_rules, report_paths
 from cart837.cli.output import Reporter, finish, progress, wants_progress
 from cart837.errors import Cart837Error
 from cart837.parallel import RunSettings
@@ -30,9 +31,23 @@ def run(options: RunOptions) -> None:
         note = f"cart837: using configuration {config.source} (found by lookup; --config FILE names another)"
         click.echo(note, err=True)
     only = only_rules(options.rules)
+    report_json, report_md, report_html = report_paths(options.report_json, options.report_md, options.report_html)
     outdir = options.output_dir
-    inputs, skipped = expand_inputs(list(options.paths), exclude=outdir)
+    output_file = _output_file(options)
+    inputs, skipped = expand_inputs(list(options.paths), exclude=None if output_file else outdir)
     _refuse_usage(options, inputs)
+    _refuse_empty_directories(options.paths, inputs)
+    if output_file is not None:
+        if len(inputs) != 1:
+            raise click.UsageError(f"-o {output_file} names a file: give exactly one input (or -o DIR for several)")
+        outdir = output_file.parent
+        inputs = [replace(inputs[0], relative=Path(output_file.name))]
+    if options.to_stdout and sys.stdout.isatty() and not options.quiet:
+        click.echo(
+            "cart837: the fixed file (with patient data) follows on this terminal; to write a file instead: "
+            f"cart837 fix {' '.join(options.paths)} -o FIXED.837",
+            err=True,
+        )
     if outdir is not None:
         _refuse_shared_targets(inputs, outdir)
     inputs = [_spooled(i) if i.is_stdin else i for i in inputs]
@@ -43,14 +58,17 @@ def run(options: RunOptions) -> None:
         settings = RunSettings(
             config, only, mode, outdir, options.in_place, options.show_phi, keep_changes=mode is RunMode.DIFF,
             gate=_validation_gate() if options.validate else None, verbosity=options.verbosity,
+            hold=Path(options.hold) if options.hold else None, hold_on=options.hold_on,
         )
         reporter = Reporter(mode, summary, bar, options.quiet)
         produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
-        writer = JsonReportWriter(Path(options.report_json), config, implicit) if options.report_json else None
+        writer = JsonReportWriter(Path(report_json), config, implicit) if report_json else None
         results = _process(produced, inputs, skipped, writer, bar, reporter)
-        if options.report_md or options.report_html:
+        if report_md or report_html:
             document = report_document(results, config, implicit)
-            _write_people_reports(document, options.report_md, options.report_html)
+            _write_people_reports(document, report_md, report_html)
+        if options.worklist:
+            _write_worklist(results, Path(options.worklist))
     finally:
         for item in inputs:
             if item.is_stdin:
@@ -67,6 +85,40 @@ def _refuse_usage(options: RunOptions, inputs: list[InputFile]) -> None:
         raise click.UsageError("several inputs need -o DIR or --in-place (stdout takes one file)")
     if options.in_place and stdin_items:
         raise click.UsageError("--in-place cannot rewrite standard input")
+
+
+def _output_file(options: RunOptions) -> Path | None:
+    """Return the file `-o` names (`-o fixed.837`, or an existing file), or None for a folder."""
+    if options.outdir is None:
+        return None
+    target = Path(options.outdir)
+    if target.is_dir():
+        return None
+    return target if target.suffix.lower() in OUTPUT_FILE_SUFFIXES or target.is_file() else None
+
+
+def _refuse_empty_directories(paths: tuple[str, ...], inputs: list[InputFile]) -> None:
+    """A directory in which nothing is an X12 file is an error (exit 2), not a quiet success."""
+    for given in paths:
+        folder = Path(given)
+        if given != "-" and folder.is_dir():
+            inside = folder.resolve()
+            if not any(inside in item.path.resolve().parents for item in inputs if not item.is_stdin):
+                error(f"{given}: no X12 file in this directory (a file is X12 when it starts with ISA)")
+                sys.exit(2)
+
+
+def _write_worklist(results: list[FileResult], path: Path) -> None:
+    """Write the work list CSV (claims with an error or review finding)."""
+    from cart837.report.worklist import ordered, work_items, write_csv
+
+    items = ordered(item for result in results for item in work_items(result))
+    held = {result.path: result.held_output for result in results if result.held_output}
+    try:
+        write_csv(path, items, held)
+    except OSError as problem:
+        error(f"{path}: cannot write the work list: {problem.strerror or problem}")
+        sys.exit(2)
 
 
 def _refuse_shared_targets(inputs: list[InputFile], outdir: Path) -> None:
