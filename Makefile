@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,dev,dask]'
+	$(BIN)/pip install -q -e '.[test,dev,dask,review]'
 	touch $(STAMP)
 
 demo: install

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cart837 import logs
-from cart837.batch import InputFile, OutputGate, expand_inputs
+from cart837.batch import InputFile, OutputGate, expand_inputs, file_sha256
 from cart837.config import Config, RuleMode, load_config
+from cart837.decisions import Decisions, load_decisions
 from cart837.parallel import RunSettings, build_index, process_files
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules import all_rules
@@ -33,6 +35,9 @@ def fix_many(
     jobs: int = 1,
     dask: str | Client | None = None,
     gate: OutputGate | None = None,
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    decisions: PathLike | None = None,
 ) -> list[FileResult]:
     """Run files, directories or both as one batch; return the results in the CLI's order.
 
@@ -41,15 +46,19 @@ def fix_many(
     there (mirroring directories as `-o` does), with `in_place` over the inputs, otherwise
     nowhere (`mode="check"` or a dry run). `jobs` runs files in a process pool; `dask` (a
     scheduler address or a distributed.Client) runs them on a Dask cluster instead.
+    `skip`, `only` (finding ids) and `decisions` (a decisions file) choose which fixes apply, as
+    `--skip`, `--only` and `--decisions` do; an id that can name no input raises DecisionsError,
+    one that names no finding of its file fails that file.
     """
     if outdir is not None and in_place:
         raise ValueError("use either outdir or in_place, not both")
     inputs, skipped = expand_inputs([str(p) for p in paths])
     if any(item.is_stdin for item in inputs):
         raise ValueError("'-' (standard input) is for the CLI; pass files")
+    chosen = _decisions(skip, only, decisions, inputs)
     settings = RunSettings(
         _config(config), _only(rules), RunMode(mode), Path(outdir) if outdir is not None else None, in_place,
-        show_phi, keep_changes=RunMode(mode) is RunMode.DIFF, gate=gate,
+        show_phi, keep_changes=RunMode(mode) is RunMode.DIFF, gate=gate, decisions=chosen,
     )
     results = [FileResult(path, FileStatus.SKIPPED) for path in skipped]
     if dask is not None:
@@ -70,18 +79,26 @@ def fix_file(
     in_place: bool = False,
     rules: Iterable[str] | None = None,
     show_phi: bool = False,
+    skip: Iterable[str] = (),
+    only: Iterable[str] | None = None,
+    decisions: PathLike | None = None,
+    strict: bool = True,
 ) -> FileResult:
     """Fix one file as a batch of one; write the fixed file to `output` (or over `path` with `in_place`).
 
     Without `output` or `in_place` nothing is written: the result says what would change.
+    `skip`/`only` (finding ids) and `decisions` (a decisions file) as in `fix_many`; with
+    `strict=False` an id that no finding of the file has is ignored instead of failing the file
+    (the review page: rejecting one fix can make a fix rejected earlier disappear).
     """
     if output is not None and in_place:
         raise ValueError("use either output or in_place, not both")
     source = Path(path)
     item = InputFile(source, str(path), Path(Path(output).name if output is not None else source.name))
+    chosen = replace(_decisions(skip, only, decisions, [item]), strict=strict)
     settings = RunSettings(
         _config(config), _only(rules), RunMode.FIX, Path(output).parent if output is not None else None, in_place,
-        show_phi,
+        show_phi, decisions=chosen,
     )
     index, failures = build_index([item], settings.config)
     return next(iter(process_files(settings, index, failures, [item])))
@@ -96,6 +113,18 @@ def _config(config: Config | PathLike | None) -> Config:
     if isinstance(config, Config):
         return config
     return load_config(Path(config) if config is not None else None, known_rules())
+
+
+def _decisions(
+    skip: Iterable[str], only: Iterable[str] | None, path: PathLike | None, inputs: list[InputFile]
+) -> Decisions:
+    chosen = Decisions(
+        frozenset(skip), frozenset(only) if only is not None else None,
+        load_decisions(Path(path)) if path is not None else {}, str(path or "decisions"),
+    )
+    if not chosen.empty:
+        chosen.check_files(file_sha256(item.path) for item in inputs if item.path.is_file())
+    return chosen
 
 
 def _only(rules: Iterable[str] | None) -> frozenset[str] | None:

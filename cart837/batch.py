@@ -24,11 +24,13 @@ from cart837.claims.summary import read_summary
 from cart837.claims.writer import write_events
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
 from cart837.config import Config
+from cart837.decisions import Decisions, FileReview
 from cart837.episodes import EpisodeIndex, is_cart_relevant
-from cart837.errors import Cart837Error, InvariantError, Location
+from cart837.errors import Cart837Error, DecisionsError, InvariantError, Location
 from cart837.results import ClaimChange, FileResult, FileStatus, RunMode
 from cart837.rules.base import Action, Finding, Severity
 from cart837.rules.engine import Engine
+from cart837.rules.ids import ClaimScope
 from cart837.spill import SpillList
 from cart837.x12.delimiters import BOM, WHITESPACE
 from cart837.x12.segment import split_segments
@@ -149,18 +151,6 @@ def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | C
     return index
 
 
-class _HashingReader:
-    """Wrap a binary file so every byte read also feeds sha256."""
-
-    def __init__(self, source: BinaryIO, digest: hashlib._Hash) -> None:
-        self.source, self.digest = source, digest
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.source.read(size)
-        self.digest.update(data)
-        return data
-
-
 @dataclass(slots=True)
 class Batch:
     """One run's settings and shared state: configuration, rules, episode index."""
@@ -176,6 +166,7 @@ class Batch:
     gate: OutputGate | None = None
     hold: Path | None = None  # fix --hold DIR: claims with a finding at least `hold_on` go there
     hold_on: str = "error"
+    decisions: Decisions = field(default_factory=Decisions)
     interest: Interest = field(init=False)
     _held: set[int] = field(default_factory=set, init=False)  # the current file's held claims, by order
 
@@ -222,28 +213,46 @@ class Batch:
         return result
 
     def _run(self, number: int, item: InputFile, result: FileResult, sink: BinaryIO | None) -> None:
-        digest_in, digest_out = hashlib.sha256(), hashlib.sha256()
+        # Finding ids hash the input's sha256 (DESIGN.md, Finding ids): it is needed before the first claim.
+        result.sha256_in = file_sha256(item.path)
+        review = self.decisions.for_file(result.sha256_in)
+        digest_out = hashlib.sha256()
         with item.path.open("rb") as source:
-            stream = FileStream(_HashingReader(source, digest_in), item.display, self.interest)
-            for data in self._output(number, item, stream, result):
+            stream = FileStream(source, item.display, self.interest)
+            for data in self._output(number, item, stream, result, review):
                 digest_out.update(data)
                 if sink is not None:
                     sink.write(data)
+        unmatched = review.unmatched()
+        if unmatched and self.decisions.strict:
+            raise DecisionsError(f"unknown finding id {unmatched[0]}: no finding of this file has it")
+        result.decisions = review.skipped
         result.claims = stream.claims
         result.delimiters = stream.delimiters[0].as_text() if stream.delimiters else None
-        result.sha256_in, result.sha256_out = digest_in.hexdigest(), digest_out.hexdigest()
+        result.sha256_out = digest_out.hexdigest()
         result.status = FileStatus.CHANGED if result.claims_changed else FileStatus.UNCHANGED
 
-    def _output(self, number: int, item: InputFile, stream: FileStream, result: FileResult) -> Iterator[bytes]:
+    def _output(
+        self, number: int, item: InputFile, stream: FileStream, result: FileResult, review: FileReview
+    ) -> Iterator[bytes]:
         ordinal = -1
         holding = self.hold is not None and self.mode is RunMode.FIX
         hold_rank = Severity(self.hold_on).rank
+        occurrences: dict[tuple[str, str, str, int, str], int] = {}
 
         def fix(event: ClaimBytes) -> Claim | None:
             nonlocal ordinal
             ordinal += 1
             claim = read_claim(event, item.display)
-            outcome = self.engine.run(claim, self.index.view(claim.patient.key, (number, event.offset)))
+            position = event.segment_index - event.transaction_start + 1
+            key = (event.interchange, event.group, event.transaction, position, claim.id)
+            occurrences[key] = occurrences.get(key, 0) + 1
+            scope = ClaimScope(
+                result.sha256_in or "", event.interchange, event.group, event.transaction, claim.id, position,
+                occurrences[key],
+            )
+            view = self.index.view(claim.patient.key, (number, event.offset))
+            outcome = self.engine.run(claim, view, scope, None if self.decisions.empty else review)
             findings = outcome.findings
             if holding and any(f.severity.rank <= hold_rank for f in findings):
                 result.held.append(claim.id)
@@ -323,6 +332,12 @@ def _not_applied(finding: Finding) -> Finding:
     )
 
 
+def file_sha256(path: Path) -> str:
+    """Return the sha256 of a file's bytes."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def _fail(result: FileResult, message: str) -> None:
     result.status = FileStatus.FAILED
     result.error = message
@@ -330,6 +345,7 @@ def _fail(result: FileResult, message: str) -> None:
     result.changes = []
     result.claims_changed = 0
     result.sha256_out = None
+    result.decisions = []
 
 
 def _recheck(path: Path, display: str) -> None:

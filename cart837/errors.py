@@ -79,4 +79,8 @@ class InvariantError(Cart837Error):
 
 
 class ReportError(Cart837Error):
-    """A JSON report that cannot be read or does not follow schema 1."""
+    """A JSON report that cannot be read or does not follow its schema (1 or 2)."""
+
+
+class DecisionsError(Cart837Error):
+    """A decisions file that cannot be read, or a finding id (--skip/--only) that names no finding."""

@@ -24,6 +24,7 @@ import structlog
 from cart837 import logs
 from cart837.batch import Batch, InputFile, OutputGate, index_file
 from cart837.config import Config
+from cart837.decisions import Decisions
 from cart837.episodes import EpisodeIndex
 from cart837.errors import Cart837Error
 from cart837.results import FileResult, FileStatus, RunMode
@@ -47,13 +48,14 @@ class RunSettings:
     verbosity: int | None = None  # configure logging in workers as in the parent; None leaves it alone
     hold: Path | None = None  # fix --hold DIR
     hold_on: str = "error"  # the least severity that holds a claim
+    decisions: Decisions = Decisions()  # frozen: safe as a default
 
     def batch(self, index: EpisodeIndex) -> Batch:
         """Return the Batch these settings describe, over `index`."""
         return Batch(
             config=self.config, engine=Engine(self.config, self.only), index=index, mode=self.mode,
             outdir=self.outdir, in_place=self.in_place, show_phi=self.show_phi, keep_changes=self.keep_changes,
-            gate=self.gate, hold=self.hold, hold_on=self.hold_on,
+            gate=self.gate, hold=self.hold, hold_on=self.hold_on, decisions=self.decisions,
         )
 
 

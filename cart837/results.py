@@ -61,6 +61,7 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # claim ids written to --hold (CLM01, input order)
     held_output: str | None = None  # where they went
+    decisions: list[str] = field(default_factory=list)  # ids of the fixes not applied: rejected in review
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cart837.claims", "cart837.codes"),
     ("cart837.config", "cart837.episodes", "cart837.validate"),
     ("cart837.rules",),
-    ("cart837.results",),
+    ("cart837.results", "cart837.decisions"),
     ("cart837.report", "cart837.summary"),
     ("cart837.batch", "cart837.validate_gate"),
     ("cart837.parallel",),

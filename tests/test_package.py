@@ -24,7 +24,10 @@ import pytest
 
 from tests.support import ROOT
 
-DATA_FILES = ("cart837/codes/data/codes.toml", "cart837/report/schema.json", "cart837/report/report.css")
+DATA_FILES = (
+    "cart837/codes/data/codes.toml", "cart837/report/schema.json", "cart837/report/report.css",
+    "cart837/report/schema-1.json", "cart837/decisions.schema.json",
+)
 SCENARIO = ROOT / "fixtures" / "scenarios" / "catiii-2025-crosswalk"
 
 

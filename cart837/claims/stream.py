@@ -60,6 +60,8 @@ class ClaimBytes:
     segment_index: int
     interchange: str
     transaction: str
+    group: str = ""  # GS06
+    transaction_start: int = 0  # segment_index of the transaction's ST (finding ids: position in it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,4 +508,6 @@ class FileStream:
             segment_index=self._ordinal(start, delimiters.segment),
             interchange=self.checker.interchange or "",
             transaction=self.checker.transaction or "",
+            group=self.checker.group or "",
+            transaction_start=self.checker.transaction_start,
         )

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from cart837.config import Config, RuleMode, load_config
+from cart837.decisions import Decisions, load_decisions, parse_ids
 from cart837.errors import Cart837Error
 from cart837.results import RunMode
 from cart837.rules import all_rules
@@ -42,6 +43,9 @@ class RunOptions:
     worklist: str | None = None
     hold: str | None = None
     hold_on: str = "error"
+    skip: str | None = None
+    only_ids: str | None = None
+    decisions_path: str | None = None
 
     @property
     def verbosity(self) -> int:
@@ -103,6 +107,20 @@ def load(config_path: str | None) -> Config:
         sys.exit(2)
 
 
+def decisions(options: RunOptions) -> Decisions:
+    """Read --skip, --only and --decisions; a bad one is one line and exit 2."""
+    try:
+        return Decisions(
+            skip=parse_ids(options.skip, "--skip") if options.skip else frozenset(),
+            only=parse_ids(options.only_ids, "--only") if options.only_ids is not None else None,
+            rejected=load_decisions(Path(options.decisions_path)) if options.decisions_path else {},
+            source=options.decisions_path or "--decisions",
+        )
+    except Cart837Error as problem:
+        error(problem.one_line() if problem.location.file != "-" else problem.message)
+        sys.exit(2)
+
+
 def only_rules(rules: str | None) -> frozenset[str] | None:
     """Return the rule ids of `--rules`, refusing unknown ones."""
     if not rules:
@@ -129,6 +147,12 @@ common = [
         help="Write the work list (claims that need a person) here as CSV.",
     ),
     click.option("--show-phi", is_flag=True, help="Put patient identifiers in reports (PHI!)."),
+    click.option("--skip", "skip", metavar="ID,...", help="Do not apply these fixes (finding ids): they become flags."),
+    click.option("--only", "only_ids", metavar="ID,...", help="Apply only these fixes (finding ids)."),
+    click.option(
+        "--decisions", "decisions_path", type=click.Path(dir_okay=False),
+        help="Apply the review decisions in this file (written by `cart837 serve`).",
+    ),
     click.option("-q", "--quiet", is_flag=True, help="Only errors."),
     click.option("-v", "--verbose", count=True, help="More log output; -v shows tracebacks."),
     click.option(

@@ -12,9 +12,10 @@ from typing import Any
 import click
 
 from cart837 import logs, parallel
-from cart837.batch import InputFile, OutputGate, expand_inputs, spool_stdin
-from cart837.cli.options import OUTPUT_FILE_SUFFIXES, RunOptions, error, load, only_rules, report_paths
+from cart837.batch import InputFile, OutputGate, expand_inputs, file_sha256, spool_stdin
+from cart837.cli.options import OUTPUT_FILE_SUFFIXES, RunOptions, decisions, error, load, only_rules, report_paths
 from cart837.cli.output import Reporter, finish, progress, wants_progress
+from cart837.decisions import Decisions
 from cart837.errors import Cart837Error
 from cart837.parallel import RunSettings
 from cart837.report.json_report import JsonReportWriter, report_document
@@ -32,6 +33,7 @@ def run(options: RunOptions) -> None:
         click.echo(note, err=True)
     only = only_rules(options.rules)
     report_json, report_md, report_html = report_paths(options.report_json, options.report_md, options.report_html)
+    chosen = decisions(options)
     outdir = options.output_dir
     output_file = _output_file(options)
     inputs, skipped = expand_inputs(list(options.paths), exclude=None if output_file else outdir)
@@ -55,10 +57,11 @@ def run(options: RunOptions) -> None:
     summary = Summary(mode, options.fail_on_flag)
     bar = wants_progress(len(inputs), options.quiet, options.verbose, options.to_stdout or mode is RunMode.DIFF)
     try:
+        _check_decisions(chosen, inputs)
         settings = RunSettings(
             config, only, mode, outdir, options.in_place, options.show_phi, keep_changes=mode is RunMode.DIFF,
             gate=_validation_gate() if options.validate else None, verbosity=options.verbosity,
-            hold=Path(options.hold) if options.hold else None, hold_on=options.hold_on,
+            hold=Path(options.hold) if options.hold else None, hold_on=options.hold_on, decisions=chosen,
         )
         reporter = Reporter(mode, summary, bar, options.quiet)
         produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
@@ -85,6 +88,19 @@ def _refuse_usage(options: RunOptions, inputs: list[InputFile]) -> None:
         raise click.UsageError("several inputs need -o DIR or --in-place (stdout takes one file)")
     if options.in_place and stdin_items:
         raise click.UsageError("--in-place cannot rewrite standard input")
+
+
+def _check_decisions(chosen: Decisions, inputs: list[InputFile]) -> None:
+    """Refuse, before anything is written, an id that can name no input (DESIGN.md: a usage error)."""
+    if chosen.empty:
+        return
+    try:
+        chosen.check_files(file_sha256(item.path) for item in inputs)
+    except Cart837Error as problem:
+        error(problem.one_line() if problem.location.file != "-" else problem.message)
+        sys.exit(2)
+    except OSError:
+        return  # an unreadable input fails on its own, with its own line
 
 
 def _output_file(options: RunOptions) -> Path | None:

@@ -1,1 +1,1 @@
-"""Findings -> JSON (schema 1), Markdown and HTML. Knows no rule logic."""
+"""Findings -> JSON (schema 2; schema 1 still read), Markdown and HTML. Knows no rule logic."""

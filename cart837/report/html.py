@@ -396,6 +396,10 @@ def _file(main: Element, number: int, entry: FileEntry, anchors: Mapping[tuple[s
             section, "p", f"Held, not in the outbound file ({plural(len(entry.held), 'claim')}, written to ", cls="held"
         )
         sub(held, "code", where).tail = "): " + ", ".join(entry.held)
+    if entry.decisions:
+        rejected = sub(section, "p", "Rejected in review (not applied): ", cls="meta")
+        for position, finding_id in enumerate(entry.decisions):
+            sub(rejected, "code", finding_id).tail = ", " if position < len(entry.decisions) - 1 else ""
     if entry.error:
         sub(section, "p", entry.error, cls="error")
     held_ids = set(entry.held)
@@ -459,11 +463,17 @@ def _row(body: Element, row: Row, delimiters: Mapping[str, str | None]) -> None:
     tr = sub(
         body, "tr", cls=f"finding {kind} sev-{severity}", data_rule=finding.rule, data_kind=kind, data_severity=severity
     )
+    if finding.id:
+        tr.set("id", f"finding-{finding.id}")
     sub(tr, "td", str(row.line) if row.line is not None else "claim", cls="line num")
     out = str(row.output_line) if row.output_line is not None else ("" if row.line is None else "removed")
     sub(tr, "td", out, cls="line num")
     sub(tr, "td", finding.date or "", cls="date")
-    sub(sub(tr, "td", cls="rule"), "a", finding.rule, href=f"#rule-{finding.rule}", title=finding.citation)
+    rule_cell = sub(tr, "td", cls="rule")
+    sub(rule_cell, "a", finding.rule, href=f"#rule-{finding.rule}", title=finding.citation)
+    if finding.id:
+        sub(rule_cell, "br")
+        sub(rule_cell, "code", finding.id, cls="fid", title="finding id (--skip, --only, --decisions)")
     sub(sub(tr, "td"), "span", severity, cls=f"sev {severity}")
     sub(sub(tr, "td"), "span", f"{finding.action} (fixed)" if finding.fixed else "flag", cls=f"badge {kind}")
     sub(tr, "td", dollars(row.amount), cls="num")

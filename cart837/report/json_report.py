@@ -38,6 +38,7 @@ def run_date() -> str:
 def finding_dict(finding: Finding, patient: dict[str, str] | None = None) -> dict[str, Any]:
     """Return one finding as the report shows it."""
     out: dict[str, Any] = {
+        "id": finding.id,
         "rule": finding.rule,
         "action": finding.action.value,
         "fixed": finding.fixed,
@@ -84,6 +85,7 @@ def _file_head(result: FileResult) -> dict[str, Any]:
         "claims_changed": result.claims_changed,
         "held": list(result.held),
         "held_output": result.held_output,
+        "decisions": list(result.decisions),
     }
 
 

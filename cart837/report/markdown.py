@@ -177,6 +177,8 @@ def _file(entry: FileEntry) -> Iterator[str]:
     if entry.held:
         where = code(entry.held_output) if entry.held_output else "the --hold folder"
         yield f"Held (not in the outbound file, written to {where}): {', '.join(code(c) for c in entry.held)}  "
+    if entry.decisions:
+        yield f"Rejected in review (not applied): {', '.join(code(i) for i in entry.decisions)}  "
     if entry.error:
         yield f"Error: {text(entry.error)}"
     held = set(entry.held)
@@ -192,7 +194,8 @@ def _claim(group: ClaimGroup, delimiters: Mapping[str, str | None], held: bool) 
         yield ""
         yield "Patient: " + ", ".join(f"{text(key)} {code(value)}" for key, value in group.patient.items())
     yield ""
-    header = (
+    with_ids = any(f.id for f in group.findings)
+    header = ("Id",) * with_ids + (
         "LX in",
         "LX out",
         "Date",
@@ -205,8 +208,11 @@ def _claim(group: ClaimGroup, delimiters: Mapping[str, str | None], held: bool) 
         "After",
         "Message",
     )
-    rows = [_row(row, delimiters) for row in group.rows(delimiters)]
-    yield from _table(header, rows, frozenset({0, 1, 6}))
+    rows = [
+        (code(row.finding.id or "") if row.removed_by is None else "",) * with_ids + _row(row, delimiters)
+        for row in group.rows(delimiters)
+    ]
+    yield from _table(header, rows, frozenset(i + with_ids for i in (0, 1, 6)))
 
 
 def _row(row: Row, delimiters: Mapping[str, str | None]) -> tuple[str, ...]:

@@ -63,6 +63,7 @@ class FindingEntry:
     amount: Decimal | None = None
     output_line: int | None = None
     removed: tuple[tuple[int, str], ...] = ()
+    id: str | None = None  # schema 2 (DESIGN.md, Finding ids); schema-1 reports have none
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FindingEntry:
@@ -77,7 +78,7 @@ class FindingEntry:
             patient=dict(patient) if patient is not None else None,
             severity=Severity(severity), next_step=data.get("next_step", ""),
             amount=Decimal(amount) if amount is not None else None, output_line=data.get("output_line"),
-            removed=tuple((r["line"], r["before"]) for r in data.get("removed", ())),
+            removed=tuple((r["line"], r["before"]) for r in data.get("removed", ())), id=data.get("id"),
         )
 
     @property
@@ -153,6 +154,7 @@ class FileEntry:
     findings: tuple[FindingEntry, ...]
     held: tuple[str, ...] = ()
     held_output: str | None = None
+    decisions: tuple[str, ...] = ()  # schema 2: ids of the fixes rejected in review
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FileEntry:
@@ -164,6 +166,7 @@ class FileEntry:
             claims_changed=data["claims_changed"],
             findings=tuple(FindingEntry.from_dict(f) for f in data["findings"]),
             held=tuple(data.get("held", ())), held_output=data.get("held_output"),
+            decisions=tuple(data.get("decisions", ())),
         )
 
     @property

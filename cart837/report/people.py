@@ -1,4 +1,4 @@
-"""Write the people's reports (Markdown, HTML) from a schema-1 document, atomically."""
+"""Write the people's reports (Markdown, HTML) from a schema-1 or schema-2 document, atomically."""
 
 from __future__ import annotations
 

@@ -86,6 +86,7 @@ class Finding:
     def input_line(self) -> int | None:
         """Return the line's LX in the input (`line`)."""
         return self.line
+    id: str = ""  # DESIGN.md, Finding ids: set by the engine when it knows the claim's scope
 
 
 @dataclass(frozen=True, slots=True)

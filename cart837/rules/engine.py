@@ -14,6 +14,7 @@ from cart837.episodes import CORRECTED_FREQUENCIES, EpisodeView, is_cart_relevan
 from cart837.errors import InvariantError
 from cart837.rules import all_rules
 from cart837.rules.base import Action, Finding, Proposal, Rule, RuleContext
+from cart837.rules.ids import ClaimScope, Review
 
 FREQUENCY_RULE = "CART-023"  # its void check runs first of all: a void gets no other rule (CART-021)
 INTERIM_BILLS = frozenset({"2", "3", "4"})  # RULES.md §3: inpatient interim bills get flags only
@@ -60,8 +61,14 @@ class Engine:
             plan = self._plans[payer_id] = tuple((rule, mode) for rule, mode in modes if mode is not RuleMode.OFF)
         return plan
 
-    def run(self, claim: Claim, episode: EpisodeView) -> ClaimOutcome:
-        """Apply every rule in CART-021 order to one claim."""
+    def run(
+        self, claim: Claim, episode: EpisodeView, scope: ClaimScope | None = None, review: Review | None = None
+    ) -> ClaimOutcome:
+        """Apply every rule in CART-021 order to one claim.
+
+        With a `scope` every finding gets its id; `review` may reject a fix by id (DESIGN.md,
+        Review and decisions): the later rules then see the claim without that edit.
+        """
         config, codes = self.settings(claim.payer_id)
         plan = self.plan(claim.payer_id)
         if claim.frequency not in CORRECTED_FREQUENCIES:  # RULES.md §3: a void is never edited
@@ -72,13 +79,21 @@ class Engine:
             blocked_by = f"frequency {claim.frequency}"
         active = frozenset(rule.id for rule, _ in plan)
         contexts: dict[RuleMode, RuleContext] = {}  # frozen: rules share one while the claim is unchanged
+        ordinals: dict[tuple[str, Action, int | None], int] = {}
         for rule, mode in plan:
             context = contexts.get(mode)
             if context is None or context.claim is not current:
                 context = contexts[mode] = RuleContext(current, config, codes, episode, mode, claim, active)
             proposals = rule.check(context)
             for proposal in proposals:
-                current, finding = self._record(rule, mode, blocked_by, current, proposal)
+                finding_id = ""
+                if scope is not None:
+                    key = (rule.id, proposal.action, proposal.line)
+                    ordinals[key] = ordinals.get(key, 0) + 1
+                    finding_id = scope.finding_id(proposal.line, rule.id, proposal.action.value, ordinals[key])
+                would_fix = bool(proposal.edits) and mode is RuleMode.FIX and not blocked_by
+                rejected = review is not None and review(finding_id, would_fix) and would_fix
+                current, finding = self._record(rule, mode, blocked_by, current, proposal, finding_id, rejected)
                 findings.append(finding)
             if rule.gate and proposals:
                 blocked_by = blocked_by or rule.id
@@ -88,12 +103,19 @@ class Engine:
         return ClaimOutcome(current, finish(findings, current), changed)
 
     def _record(
-        self, rule: Rule, mode: RuleMode, blocked_by: str, claim: Claim, proposal: Proposal
+        self,
+        rule: Rule,
+        mode: RuleMode,
+        blocked_by: str,
+        claim: Claim,
+        proposal: Proposal,
+        finding_id: str = "",
+        rejected: bool = False,
     ) -> tuple[Claim, Finding]:
         line = next((ln for ln in claim.lines if ln.number == proposal.line), None)
         before = proposal.segment or (line.sv2.text() if line else None)
         day = proposal.date or (line.date if line else None)
-        fix = bool(proposal.edits) and mode is RuleMode.FIX and not blocked_by
+        fix = bool(proposal.edits) and mode is RuleMode.FIX and not blocked_by and not rejected
         message = proposal.message
         after = None
         next_step = proposal.next_step or (rule.fix_next_step if fix else rule.next_step)
@@ -105,6 +127,11 @@ class Engine:
             claim = fixed_claim
             kept = next((ln for ln in claim.lines if ln.number == proposal.line), None)
             after = kept.sv2.text() if kept else None
+        elif rejected:
+            message = f"not applied: rejected in review; the fix would be: {message}"
+            amount = moved(claim, apply(claim, list(proposal.edits)), line, proposal)
+            if proposal.next_step is None:
+                next_step = "none: a reviewer rejected this fix (accept it in review to apply it)"
         elif proposal.edits:
             message = f"not changed ({_why_not(rule, blocked_by)}); the fix would be: {message}"
             amount = moved(claim, apply(claim, list(proposal.edits)), line, proposal)
@@ -128,6 +155,7 @@ class Engine:
             removed=removed_lines(before_claim, proposal) if fix else (),
             payer=claim.payer_id,
             first_date=first_date(claim),
+            id=finding_id,
         )
         return claim, finding
 

@@ -225,7 +225,7 @@ class EditingEngine(Engine):
         super().__init__(Config())
         self.edits = edits
 
-    def run(self, claim: Claim, episode: EpisodeView) -> ClaimOutcome:
+    def run(self, claim: Claim, episode: EpisodeView, scope: object = None, review: object = None) -> ClaimOutcome:
         """Apply the edits; report the claim changed when there were any."""
         wanted = self.edits(claim)
         return ClaimOutcome(apply(claim, wanted), (), True) if wanted else ClaimOutcome(claim, (), False)

@@ -63,7 +63,7 @@ def test_show_phi_puts_identifiers_in_reports_only(tmp_path: Path) -> None:
 
 
 def test_internal_error_traceback_with_v_holds_no_phi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_run(self: Engine, claim: object, episode: object) -> object:
+    def broken_run(self: Engine, claim: object, episode: object, *context: object) -> object:
         patient = claim.patient  # type: ignore[attr-defined]
         raise ValueError(f"cannot pair {patient.last_name} {patient.member_id} born {patient.birth_date!r}")
 

@@ -82,7 +82,8 @@ def test_work_list_comes_first_one_row_per_claim_with_what_to_do_and_dollars() -
 def test_rows_follow_input_lines_with_output_lines_and_removed_lines() -> None:
     page = _page()
     claim = page.xpath("//section[contains(@class, 'claim')][h3/code='PCN0001']")[0]
-    rows = [[_text(c) for c in row.xpath("td")][:7] for row in claim.xpath(".//tbody/tr")]
+    rows = [[_text(c.xpath("a")[0] if c.get("class") == "rule" else c) for c in row.xpath("td")][:7]
+            for row in claim.xpath(".//tbody/tr")]
     assert rows == [
         ["1", "1", "2025-07-03", "CART-002", "info", "collapse (fixed)", "$2,156.87"],
         ["2", "removed", "2025-07-03", "CART-002", "info", "removed (collapse)", "$2,156.87"],
@@ -119,7 +120,9 @@ def test_every_finding_is_a_row_with_rule_claim_line_and_segments() -> None:
             row = claim[0].xpath(".//tr[contains(@class, 'finding')][@data-rule=$r]", r=finding["rule"])[0]
             cells = row.xpath("td")
             assert _text(cells[0]) == (str(finding["line"]) if finding["line"] else "claim")
-            assert _text(cells[3]) == finding["rule"] and cells[3].xpath("a/@href") == [f"#rule-{finding['rule']}"]
+            assert _text(cells[3]) == finding["rule"] + finding["id"]
+            assert cells[3].xpath("a/@href") == [f"#rule-{finding['rule']}"]
+            assert cells[3].xpath("code[@class='fid']/text()") == [finding["id"]]
             assert _text(cells[4]) == finding["severity"] == row.get("data-severity")
             codes = [c.text_content() for c in cells[7].xpath(".//code")]
             assert codes == [s for s in (finding["before"], finding["after"]) if s is not None]

@@ -55,7 +55,9 @@ def test_schema_1_report_still_renders() -> None:
 def test_every_finding_is_a_row_of_its_claims_table() -> None:
     text = _rendered()
     claim = text[text.index("### Claim `PCN0001`") : text.index("### Claim `PCN0002`")]
-    lines = [line for line in claim.splitlines() if line.startswith("| ") and "[CART-" in line]
+    with_ids = [line for line in claim.splitlines() if line.startswith("| ") and "[CART-" in line]
+    assert [line.split(" | ")[0] for line in with_ids] == ["| `aaaae44d061dcdc6`", "| ", "| `aaaab07db268859d`"]
+    lines = ["| " + line.split(" | ", 1)[1] for line in with_ids]  # without the id column
     assert [line.split(" | ")[:2] for line in lines] == [["| 1", "1"], ["| 2", "removed"], ["| 3", "2"]]
     assert lines[2] == (
         "| 3 | 2 | 2025-07-29 | [CART-003](#cart-003) | info | units (fixed) | $6,009.53 | SV205: `2` → `1` | "
@@ -63,7 +65,8 @@ def test_every_finding_is_a_row_of_its_claims_table() -> None:
         "administration billed with 2 units: set to 1 |"
     )
     assert "| removed (collapse) | $2,156.87 |  | `SV2*0871*HC:38225*2156.87*UN*1~` |" in lines[1]
-    rows = [line for line in text.splitlines() if re.match(r"\| (\d+|claim) \| [^|]* \| [^|]* \| \[CART-", line)]
+    row = re.compile(r"\| (`[0-9a-f]{16}`|) \| (\d+|claim) \| [^|]* \| [^|]* \| \[CART-")
+    rows = [line for line in text.splitlines() if row.match(line)]
     removed = sum(len(f["removed"]) for e in sample_report()["files"] for f in e["findings"])
     assert len(rows) == sum(len(f["findings"]) for f in sample_report()["files"]) + removed
 
@@ -93,6 +96,7 @@ def test_real_run_markdown_lists_each_finding(batch_run: Run) -> None:
             start = text.index(f"### Claim `{finding['claim']}`")
             section = text[start : text.find("\n### ", start + 1)]
             row = next(line for line in section.splitlines() if f"[{finding['rule']}]" in line)
-            assert row.startswith(f"| {finding['line']} | {finding['output_line']} | {finding['date']} |")
+            lines = f"{finding['line']} | {finding['output_line']} | {finding['date']}"
+            assert row.startswith(f"| `{finding['id']}` | {lines} |")
             assert f"`{finding['before']}` | `{finding['after']}`" in row
     assert "### Claim `CLAIM<script>&amp;1`" in text
