@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cart837.claims.model import ServiceLine
 from cart837.config import RuleMode
 from cart837.episodes import is_cart_relevant
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
@@ -32,16 +33,8 @@ def check(ctx: RuleContext) -> list[Proposal]:
     cart_lines = [ln for ln in ctx.claim.lines if is_cart_relevant(ln.code, ln.revenue_code, ctx.codes)]
     if not cart_lines:
         return []
-    proposals = [
-        Proposal(
-            Action.FLAG,
-            line.number,
-            f"CAR-T line {line.code or line.revenue_code} has no usable date of service ({line.date_problem}): "
-            "no CAR-T fix on this claim until it is corrected",
-        )
-        for line in cart_lines
-        if line.date is None
-    ]
+    proposals = [_undated(line) for line in cart_lines if line.date is None]
+    proposals.extend(_outside_statement(ctx, line) for line in cart_lines if _outside(ctx, line))
     if ctx.claim.patient.key is None:
         message = (
             "the patient key cannot be built (subscriber member id or patient last name missing): "
@@ -49,3 +42,31 @@ def check(ctx: RuleContext) -> list[Proposal]:
         )
         proposals.append(Proposal(Action.FLAG, None, message))
     return proposals
+
+
+def _undated(line: ServiceLine) -> Proposal:
+    message = (
+        f"CAR-T line LX {line.number} {line.code or line.revenue_code} has no usable date of service "
+        f"({line.date_problem}): no CAR-T fix on this claim until it is corrected"
+    )
+    return Proposal(Action.FLAG, line.number, message)
+
+
+def _outside(ctx: RuleContext, line: ServiceLine) -> bool:
+    """Return whether a dated line falls outside the claim's statement period (DTP*434)."""
+    start, end = ctx.claim.statement_from, ctx.claim.statement_to
+    if line.date is None or start is None or end is None:
+        return False
+    return not start <= line.date <= end
+
+
+def _outside_statement(ctx: RuleContext, line: ServiceLine) -> Proposal:
+    """Past RULES.md (docs/BEHAVIOUR.md): payers reject a line dated outside the statement period."""
+    start, end = ctx.claim.statement_from, ctx.claim.statement_to
+    assert line.date is not None and start is not None and end is not None
+    message = (
+        f"CAR-T line LX {line.number} {line.code or line.revenue_code} is dated {line.date.isoformat()}, outside "
+        f"the statement period {start.isoformat()} to {end.isoformat()} (DTP*434): payers reject such a line, and "
+        "which date is wrong cannot be told from the claim; no CAR-T fix on this claim until it is corrected"
+    )
+    return Proposal(Action.FLAG, line.number, message, date=line.date)

@@ -43,6 +43,8 @@ def check(ctx: RuleContext) -> list[Proposal]:
     proposals: list[Proposal] = []
     if claim.frequency not in CORRECTED_FREQUENCIES:
         proposals.append(_not_corrected(claim))
+    else:
+        proposals.extend(_sent_twice(ctx))
     proposals.extend(_reference(claim))
     if ctx.medicare_ffs:
         proposals.extend(_change_reason(ctx))
@@ -66,6 +68,20 @@ def _not_corrected(claim: Claim) -> Proposal:
         severity=Severity.INFO,
         next_step="nothing to change here: send the claim as it is, or correct it in the billing system",
     )
+
+
+def _sent_twice(ctx: RuleContext) -> list[Proposal]:
+    """Past RULES.md (docs/BEHAVIOUR.md): one CLM01 of one patient twice in a run, neither replacing the other."""
+    others = sorted({line.claim for line in ctx.episode.other_claims() if line.claim_id == ctx.claim.id})
+    if not others:
+        return []
+    where = ", ".join(f"file {number + 1} byte {offset}" for number, offset in others)
+    message = (
+        f"claim {ctx.claim.id} (frequency {ctx.claim.frequency}) is billed again for the same patient in this run "
+        f"({where}) and neither replaces the other: the payer rejects the second as a duplicate; send one, or "
+        "send the later one as a replacement (7) with REF*F8"
+    )
+    return [Proposal(Action.FLAG, None, message, segment=ctx.claim.clm.text())]
 
 
 def _reference(claim: Claim) -> list[Proposal]:

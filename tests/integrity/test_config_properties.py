@@ -77,7 +77,7 @@ def files(draw: st.DrawFn) -> bytes:
                 f"C{draw(st.integers(0, number))}",  # a repeated CLM01: a replacement may replace an original
                 tuple(draw(st.lists(lines(), min_size=1, max_size=6))),
                 bill=(draw(st.sampled_from(["13", "13", "11", "85"])), "A", draw(st.sampled_from(FREQUENCIES))),
-                statement="20250301-20250315",
+                statement="20241230-20250315",
                 member=draw(st.sampled_from(["M1", "M2"])),
                 filing=draw(st.sampled_from(["MB", "MA", "CI"])),
                 payer=draw(st.sampled_from(PAYERS)),
