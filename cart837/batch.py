@@ -365,7 +365,13 @@ def _trailer_change(event: TransactionEnd, trailer: bytes) -> ClaimChange:
 
 
 def _change(before: Claim, after: Claim, segment_index: int) -> ClaimChange:
+    kept = {line.number for line in after.lines}
+    removed: list[tuple[int, int]] = []
+    position = len(before.header)
+    for line in before.lines:
+        if line.number not in kept:  # a collapse removed it: `diff` pairs it with nothing
+            removed.append((position, position + len(line.segments)))
+        position += len(line.segments)
     return ClaimChange(
-        before.id, segment_index, [s.text() for s in before.segments()], [s.text() for s in after.segments()]
+        before.id, segment_index, [s.text() for s in before.segments()], [s.text() for s in after.segments()], removed
     )
-

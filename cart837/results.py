@@ -39,6 +39,7 @@ class ClaimChange:
     segment_index: int
     before: list[str]
     after: list[str]
+    removed: list[tuple[int, int]] = field(default_factory=list)  # `before` ranges of lines a collapse removed
 
 
 @dataclass(slots=True)

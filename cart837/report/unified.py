@@ -60,8 +60,63 @@ def _balanced(group: list[Opcode]) -> list[Opcode]:
     return [op for op in group if op[0] != "equal" or op[2] > op[1]]
 
 
+class _Aligned(SequenceMatcher[str]):
+    """A SequenceMatcher that groups opcodes it is given (difflib's hunk grouping, our alignment)."""
+
+    def __init__(self, opcodes: list[Opcode]) -> None:
+        super().__init__(None, [], [], autojunk=False)
+        self._given = opcodes
+
+    def get_opcodes(self) -> list[Opcode]:  # type: ignore[override]
+        return self._given
+
+
+def aligned_opcodes(change: ClaimChange) -> list[Opcode]:
+    """Return opcodes that pair each kept line with itself and a removed line with nothing.
+
+    Matching the segment texts alone pairs a collapse's removed LX loop with the next line
+    (their LX numbers are equal once renumbered); so the removed loops are taken out first, the
+    rest pairs segment by segment (edits change segments in place), and the removed loops come
+    back as pure deletions.
+    """
+    gone = {i for start, end in change.removed for i in range(start, end)}
+    kept = [i for i in range(len(change.before)) if i not in gone]
+    steps: list[tuple[str, int | None, int | None]] = []  # (tag, before index, after index), in order
+    if len(kept) == len(change.after):  # edits change segments in place: the kept ones pair by position
+        for j, i in enumerate(kept):
+            if change.before[i] == change.after[j]:
+                steps.append(("equal", i, j))
+            else:
+                steps.extend((("delete", i, None), ("insert", None, j)))
+    else:
+        matcher = SequenceMatcher(None, [change.before[i] for i in kept], change.after, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                steps.extend(("equal", kept[i1 + k], j1 + k) for k in range(i2 - i1))
+            else:
+                steps.extend(("delete", kept[i], None) for i in range(i1, i2))
+                steps.extend(("insert", None, j) for j in range(j1, j2))
+    for index in sorted(gone):
+        at = next((n for n, step in enumerate(steps) if step[1] is not None and step[1] > index), len(steps))
+        steps.insert(at, ("removed", index, None))
+    opcodes: list[Opcode] = []
+    i = j = 0
+    for kind, before, after in steps:
+        name = {"equal": "equal", "removed": "delete"}.get(kind, "replace")  # a removed loop stands alone
+        di, dj = (1 if before is not None else 0), (1 if after is not None else 0)
+        if opcodes and opcodes[-1][0] == name:
+            last = opcodes[-1]
+            opcodes[-1] = (name, last[1], last[2] + di, last[3], last[4] + dj)
+        else:
+            opcodes.append((name, i, i + di, j, j + dj))
+        i, j = i + di, j + dj
+    return opcodes
+
+
 def _hunks(change: ClaimChange, shift: int) -> Iterator[str]:
-    matcher = SequenceMatcher(None, change.before, change.after, autojunk=False)
+    matcher = _Aligned(aligned_opcodes(change)) if change.removed else SequenceMatcher(
+        None, change.before, change.after, autojunk=False
+    )
     for grouped in matcher.get_grouped_opcodes(CONTEXT):
         group = _balanced(list(grouped))
         first, last = group[0], group[-1]

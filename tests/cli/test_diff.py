@@ -95,3 +95,23 @@ def test_colour_only_on_a_terminal(tmp_path: Path) -> None:
     assert "would change" in coloured.stderr and "\x1b[" not in coloured.stderr
     piped = run_cli(["diff", str(source)])
     assert "\x1b[" not in piped.stdout and piped.stdout.startswith("--- a/")
+
+
+def test_a_collapsed_line_is_removed_whole_not_paired_with_its_neighbour(tmp_path: Path) -> None:
+    """Issue 12: LX 2 (a duplicate collection) is removed; LX 3 becomes LX 2 and pairs with itself."""
+    source = tmp_path / "in.837"
+    source.write_bytes(canary_837())
+    lines = CliRunner().invoke(main, ["diff", str(source)]).stdout.splitlines()
+    start = lines.index("-SV2*0871*HC:38225*2000.00*UN*1~") - 1
+    assert lines[start : start + 8] == [
+        "-LX*2~",
+        "-SV2*0871*HC:38225*2000.00*UN*1~",
+        "-DTP*472*D8*20250304~",
+        "-LX*3~",
+        "-SV2*0874*HC:38228*4000.00*UN*2~",
+        "+LX*2~",
+        "+SV2*0874*HC:38228*4000.00*UN*1~",
+        " DTP*472*D8*20250304~",
+    ]
+    assert lines[start - 3 : start] == ["-SV2*0871*HC:38225*1800.00*UN*1~", "+SV2*0871*HC:38225*3800.00*UN*1~",
+                                        " DTP*472*D8*20250304~"]

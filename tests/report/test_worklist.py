@@ -128,3 +128,23 @@ def test_worklist_csv_opens_in_a_spreadsheet_and_defuses_formulas() -> None:
         "error", "in/a.837", "'=HYPERLINK(\"x\")", "00301", "2025-01-02", "CART-021",
         "CART-021: correct the total charge", "1000.00", "held/a.837",
     ]
+
+
+def test_a_flag_says_when_a_later_rule_changed_its_line(tmp_path: Path) -> None:
+    """CART-004 notes a prep line billed with 2 units; CART-006 and CART-005 then change that line."""
+    from tests.rules.harness import Patient, config_of, run_fix, wrap
+
+    claim = """
+CLM*P1*4300***13:A:1**A*Y*Y
+DTP*434*D8*20250501
+LX*1
+SV2*0360*HC:38226*4300.00*UN*2
+"""
+    _, result = run_fix(wrap([(Patient(), claim)]), tmp_path, config_of(None))
+    by_rule = {f.rule: f for f in result.findings}
+    assert by_rule["CART-006"].fixed and by_rule["CART-005"].fixed
+    note = f"(since then CART-005 changed this line to {by_rule['CART-005'].after})"  # the last change
+    assert "SV2*0872*HC:38226*4300.00*UN*2**4300.00~" in note
+    message = by_rule["CART-004"].message
+    assert note in message and message.index(note) < message.index("Next step: ")
+    assert by_rule["CART-004"].severity is Severity.INFO and by_rule["CART-004"].output_line == 1
