@@ -231,7 +231,7 @@ def child_stages(source: Path, target: Path) -> dict[str, float]:
     started = time.process_time()
     import cart837
     from cart837 import batch, episodes, logs
-    from cart837.claims import stream
+    from cart837.claims import stream, writer
     from cart837.rules import engine
 
     logs.configure(-1)
@@ -270,7 +270,7 @@ def child_stages(source: Path, target: Path) -> dict[str, float]:
         (batch, "index_file", "pass 1"), (batch, "read_summary", "summaries"),
         (episodes.EpisodeIndex, "add_summary", "episode index"), (batch.Batch, "_run", "pass 2"),
         (batch, "read_claim", "claim objects"), (engine.Engine, "run", "engine"), (engine, "apply", "edits"),
-        (batch, "_recheck", "re-check"),
+        (writer, "recheck_claim", "re-check"),
     ):
         timed(owner, name, stage)
     timed_generator(stream.FileStream, "events", "scan")  # pass 1, pass 2 and the re-check
@@ -283,13 +283,13 @@ def child_stages(source: Path, target: Path) -> dict[str, float]:
     pass1, pass2, scan = get("pass 1", 0.0), get("pass 2", 0.0), get("scan", 0.0)
     summaries, index_rows = get("summaries", 0.0), get("episode index", 0.0)
     pass1_scan = pass1 - summaries - index_rows
-    recheck = get("re-check", 0.0)
-    pass2_scan = max(scan - pass1_scan - recheck, 0.0)
+    recheck = get("re-check", 0.0)  # changed claims only (inside pass 2's writing)
+    pass2_scan = max(scan - pass1_scan, 0.0)
     claims, rules_all, edits = get("claim objects", 0.0), get("engine", 0.0), get("edits", 0.0)
     stages = {
         "startup": setup, "pass 1 scan": pass1_scan, "claim build": summaries + claims, "episode index": index_rows,
         "rules": rules_all - edits, "edits": edits, "pass 2 scan": pass2_scan,
-        "write": pass2 - claims - rules_all - pass2_scan, "re-check": recheck,
+        "write": pass2 - claims - rules_all - pass2_scan - recheck, "re-check": recheck,
     }
     stages["other"] = total - sum(stages.values())
     return {"cpu_seconds": total, **{k: round(v, 4) for k, v in stages.items()}}

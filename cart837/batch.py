@@ -281,8 +281,6 @@ class Batch:
         if result.held and self.hold is not None and not _hold_split(self, item, result, temp):
             result.warnings.append(f"{item.display}: every claim is held: no outbound file written")
             return
-        if result.status is FileStatus.CHANGED:
-            _recheck(temp, item.display)  # like black's assert_stable: never write a broken file
         if self.gate is not None:
             changed = result.status is FileStatus.CHANGED
             rules = tuple(dict.fromkeys(f.rule for f in result.findings if f.fixed))
@@ -296,6 +294,16 @@ class Batch:
             return
         output.commit()
         result.output = str(output.target)
+
+
+def _recheck(path: Path, display: str) -> None:
+    """Re-read a whole file's envelopes and counts: the --hold split builds new envelopes."""
+    try:
+        with path.open("rb") as produced:
+            for _ in FileStream(produced, display, Interest(), passthrough=False, count_claims=False).events():
+                pass
+    except Cart837Error as error:
+        raise InvariantError(f"output failed its own envelope check: {error.message}", error.location) from None
 
 
 def _hold_split(batch: Batch, item: InputFile, result: FileResult, temp: Path) -> bool:
@@ -346,16 +354,6 @@ def _fail(result: FileResult, message: str) -> None:
     result.claims_changed = 0
     result.sha256_out = None
     result.decisions = []
-
-
-def _recheck(path: Path, display: str) -> None:
-    """Re-read a produced file's envelopes and counts before it replaces anything."""
-    try:
-        with path.open("rb") as produced:
-            for _ in FileStream(produced, display, Interest(), passthrough=False, count_claims=False).events():
-                pass
-    except Cart837Error as error:
-        raise InvariantError(f"output failed its own envelope check: {error.message}", error.location) from None
 
 
 def _trailer_change(event: TransactionEnd, trailer: bytes) -> ClaimChange:

@@ -89,6 +89,15 @@ class _Patterns:
 
 
 @lru_cache(maxsize=64)
+def banned_bytes(delimiters: Delimiters) -> bytes:
+    """Return the control bytes that may not appear in segment data (all but tab, CR, LF and delimiters)."""
+    allowed = {9, 10, 13} | {d[0] for d in (delimiters.segment, delimiters.element, delimiters.component)}
+    if delimiters.repetition:
+        allowed.add(delimiters.repetition[0])
+    return bytes(b for b in [*range(0, 32), 127] if b not in allowed)
+
+
+@lru_cache(maxsize=64)
 def _patterns(delimiters: Delimiters, interest: Interest) -> _Patterns:
     term, sep, comp = (re.escape(d) for d in (delimiters.segment, delimiters.element, delimiters.component))
     start = term + _WS
@@ -111,10 +120,7 @@ def _patterns(delimiters: Delimiters, interest: Interest) -> _Patterns:
     if interest.member_ids:
         # NM102..NM108 come before the member id NM109
         subscriber = re.compile(start + b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){7}(" + plain + b")")
-    allowed = {9, 10, 13} | {d[0] for d in (delimiters.segment, delimiters.element, delimiters.component)}
-    if delimiters.repetition:
-        allowed.add(delimiters.repetition[0])
-    banned = bytes(b for b in [*range(0, 32), 127] if b not in allowed)
+    banned = banned_bytes(delimiters)
     return _Patterns(
         envelope=re.compile(start + b"(ISA|IEA|GS|GE|ST|SE)" + sep),
         boundary=re.compile(start + b"(HL|CLM|ISA|IEA|GS|GE|ST|SE)" + sep),
