@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from cart837.rules.base import Finding, Severity
 from cart837.spill import SpillList
+
+if TYPE_CHECKING:  # the rules (and every claim module) load only for commands that run them
+    from cart837.rules.base import Finding
 
 
 class RunMode(StrEnum):
@@ -86,6 +89,8 @@ class Totals:
 
     def add(self, result: FileResult) -> None:
         """Count one file (one pass over its findings, which may be spilled to disk)."""
+        from cart837.rules.base import Severity
+
         self.files += 1
         setattr(self, result.status.value, getattr(self, result.status.value) + 1)
         fixed = total = errors = reviews = 0

@@ -10,18 +10,20 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cart837 import __version__, logs
-from cart837.batch import expand_inputs
+from cart837 import __version__
 from cart837.cli.options import RunOptions, error, load, with_common
-from cart837.cli.run import run
-from cart837.config import Config
 from cart837.errors import Cart837Error
 from cart837.results import RunMode
-from cart837.rules import all_rules
+
+if TYPE_CHECKING:
+    from cart837.config import Config
+
+# Each command imports what only it uses (batch, rules, reports, pyx12): `--version` and `rules`
+# start in well under 150 ms (issue 14).
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,6 +58,8 @@ def fix(**options: Any) -> None:
         raise click.UsageError("--dask writes files on the cluster: give -o DIR or --in-place")
     if chosen.dask and "-" in chosen.paths:
         raise click.UsageError("--dask cannot read standard input: give files on a shared path")
+    from cart837.cli.run import run
+
     run(chosen)
 
 
@@ -64,6 +68,8 @@ def fix(**options: Any) -> None:
 @click.option("--fail-on-flag", is_flag=True, help="Exit 1 on flags too, not only on needed fixes.")
 def check(**options: Any) -> None:
     """Say whether PATHS need fixing; write nothing (exit 1 if they do)."""
+    from cart837.cli.run import run
+
     run(RunOptions(RunMode.CHECK, **options))
 
 
@@ -71,6 +77,8 @@ def check(**options: Any) -> None:
 @with_common
 def diff(**options: Any) -> None:
     """Print a unified diff (one segment per line) of what fix would change."""
+    from cart837.cli.run import run
+
     run(RunOptions(RunMode.DIFF, **options))
 
 
@@ -124,6 +132,8 @@ def report_command(report_json: str, markdown_path: str | None, html_path: str |
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 def rules_command(rule_ids: tuple[str, ...], config_path: str | None) -> None:
     """List every rule (id, title, modes, settings, citation), or print whole rules: `cart837 rules CART-005`."""
+    from cart837.rules import all_rules
+
     config = load(config_path)
     if rule_ids:
         from cart837.report.rules_doc import rule_text
@@ -169,7 +179,8 @@ def _setting(config: Config, key: str) -> str:
 @click.option("-v", "--verbose", count=True, help="More log output.")
 def validate_command(paths: tuple[str, ...], ack_dir: str | None, show_phi: bool, quiet: bool, verbose: int) -> None:
     """Validate PATHS against the 837I implementation guide with pyx12 (exit 0 valid, 1 invalid, 2 error)."""
-    from cart837 import validate, validate_gate  # pyx12 is imported only when asked for
+    from cart837 import logs, validate, validate_gate  # pyx12 is imported only when asked for
+    from cart837.batch import expand_inputs
 
     logs.configure(-1 if quiet else verbose)
     inputs, _skipped = expand_inputs(list(paths))
