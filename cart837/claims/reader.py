@@ -19,10 +19,9 @@ from cart837.claims.stream import ClaimBytes
 from cart837.errors import ClaimStructureError, Location
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.envelope import is_count
-from cart837.x12.segment import Segment, segment_list
+from cart837.x12.segment import Segment, segment_list, segment_texts
 
 Elements = Sequence[str]  # one segment's elements: a Segment's tuple or a plain list
-_BREAKS = " \t\r\n"
 
 
 def read_claim(block: ClaimBytes, file: str) -> Claim:
@@ -64,18 +63,11 @@ def rebuild_claim(claim: Claim, segments: list[Segment], numbers: list[int]) -> 
 
 
 def element_lists(data: bytes | None, delimiters: Delimiters) -> list[list[str]]:
-    """Split bytes into each segment's elements, as split_segments would (suffixes dropped)."""
+    """Split bytes into each segment's elements, as segment_list would (no Segment objects)."""
     if not data:
         return []
-    term = delimiters.segment
-    if term.decode("latin-1") in _BREAKS:  # a line-break terminator is also whitespace after the one before
-        return [list(s.elements) for s in segment_list(data, delimiters)]
-    pieces = data.decode("latin-1").split(term.decode("latin-1"))
-    bodies = [pieces[0], *(piece.lstrip(_BREAKS) for piece in pieces[1:])]
-    if len(bodies) > 1 and not bodies[-1]:
-        bodies.pop()  # after the last terminator: nothing, or line breaks that belong to it
     sep = delimiters.element.decode("latin-1")
-    return [body.split(sep) for body in bodies]
+    return [body.split(sep) for body in segment_texts(data, delimiters)]
 
 
 def get(elements: Elements, index: int) -> str:

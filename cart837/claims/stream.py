@@ -9,128 +9,22 @@ Envelope order, counts and control numbers are checked on the way.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Protocol
 
-from cart837.claims.fields import HI_PROCEDURE
+from cart837.claims.events import ClaimBytes, Event, Interest, Passthrough, Readable, TransactionEnd
+from cart837.claims.patterns import Patterns, banned_bytes, scan_patterns
 from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
 from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
 from cart837.x12.envelope import EnvelopeChecker
 
+# The events and patterns live in their own modules; callers import them from here too.
+__all__ = [
+    "CHUNK_SIZE", "ClaimBytes", "Event", "FileStream", "Interest", "Passthrough", "Readable", "TransactionEnd",
+    "banned_bytes",
+]
+
 CHUNK_SIZE = 8 << 20
-_WS = rb"[ \t\r\n]*"
-
-
-class Readable(Protocol):
-    """Anything with a binary `read(size)` (files, sockets, hashing wrappers)."""
-
-    def read(self, size: int = -1, /) -> bytes:
-        """Return up to `size` bytes; b"" at the end."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class Interest:
-    """What makes a claim worth building: codes in SV201/SV202-2 or HI procedures, or a member id."""
-
-    revenue_codes: frozenset[str] = frozenset()
-    procedure_codes: frozenset[str] = frozenset()
-    member_ids: Container[str] = frozenset()  # a set, or the episode index's compact MemberIds
-    icd_procedure_codes: frozenset[str] = frozenset()  # ICD-10-PCS in HI BBR/BBQ (inpatient claims)
-
-
-@dataclass(frozen=True, slots=True)
-class Passthrough:
-    """Bytes to copy to the output unchanged."""
-
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimBytes:
-    """One 2300 loop with its 2400 lines, plus its 2000B (and 2000C) blocks for context."""
-
-    data: bytes
-    subscriber: bytes | None
-    patient: bytes | None
-    delimiters: Delimiters
-    offset: int
-    segment_index: int
-    interchange: str
-    transaction: str
-    group: str = ""  # GS06
-    transaction_start: int = 0  # segment_index of the transaction's ST (finding ids: position in it)
-
-
-@dataclass(frozen=True, slots=True)
-class TransactionEnd:
-    """The SE segment, held back so a writer can recount it."""
-
-    raw: bytes
-    delimiters: Delimiters
-    segment_index: int = 0  # 1-based over the whole file, as ClaimBytes (for `diff`)
-
-
-Event = Passthrough | ClaimBytes | TransactionEnd
-
-
-@dataclass(frozen=True, slots=True)
-class _Patterns:
-    envelope: re.Pattern[bytes]
-    boundary: re.Pattern[bytes]
-    claim: re.Pattern[bytes]
-    professional_line: re.Pattern[bytes]
-    binary: re.Pattern[bytes]
-    banned: bytes  # the bytes `binary` matches, for a quick translate() check first
-    hits: re.Pattern[bytes] | None
-    subscriber: re.Pattern[bytes] | None
-
-
-@lru_cache(maxsize=64)
-def banned_bytes(delimiters: Delimiters) -> bytes:
-    """Return the control bytes that may not appear in segment data (all but tab, CR, LF and delimiters)."""
-    allowed = {9, 10, 13} | {d[0] for d in (delimiters.segment, delimiters.element, delimiters.component)}
-    if delimiters.repetition:
-        allowed.add(delimiters.repetition[0])
-    return bytes(b for b in [*range(0, 32), 127] if b not in allowed)
-
-
-@lru_cache(maxsize=64)
-def _patterns(delimiters: Delimiters, interest: Interest) -> _Patterns:
-    term, sep, comp = (re.escape(d) for d in (delimiters.segment, delimiters.element, delimiters.component))
-    start = term + _WS
-    stop = b"[" + term + sep + comp + b"]"
-    plain = b"[^" + term + sep + b"]*"
-    alternatives: list[bytes] = []
-    if interest.revenue_codes:
-        revs = b"|".join(re.escape(c.encode()) for c in sorted(interest.revenue_codes))
-        alternatives.append(b"(?:" + revs + b")" + stop)
-    if interest.procedure_codes:
-        codes = b"|".join(re.escape(c.encode()) for c in sorted(interest.procedure_codes))
-        alternatives.append(plain + sep + b"[^" + term + sep + comp + b"]*" + comp + b"(?:" + codes + b")" + stop)
-    branches = [b"SV2" + sep + b"(?:" + b"|".join(alternatives) + b")"] if alternatives else []
-    if interest.icd_procedure_codes:
-        qualifiers = b"|".join(q.encode() for q in sorted(HI_PROCEDURE))
-        pcs = b"|".join(re.escape(c.encode()) for c in sorted(interest.icd_procedure_codes))
-        branches.append(sep + b"(?:" + qualifiers + b")" + comp + b"(?:" + pcs + b")" + stop)
-    hits = re.compile(b"|".join(branches)) if branches else None
-    subscriber = None
-    if interest.member_ids:
-        # NM102..NM108 come before the member id NM109
-        subscriber = re.compile(start + b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){7}(" + plain + b")")
-    banned = banned_bytes(delimiters)
-    return _Patterns(
-        envelope=re.compile(start + b"(ISA|IEA|GS|GE|ST|SE)" + sep),
-        boundary=re.compile(start + b"(HL|CLM|ISA|IEA|GS|GE|ST|SE)" + sep),
-        claim=re.compile(start + b"CLM" + sep),
-        professional_line=re.compile(start + b"SV1" + sep),
-        binary=re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in banned) + b"]"),
-        banned=banned,
-        hits=hits,
-        subscriber=subscriber,
-    )
 
 
 @dataclass(slots=True)
@@ -178,7 +72,7 @@ class FileStream:
         self.pos = start
         while True:
             delimiters = self._open_interchange()
-            patterns = _patterns(delimiters, self.interest)
+            patterns = scan_patterns(delimiters, self.interest)
             if self.passthrough and pending:
                 yield Passthrough(pending)
             yield from self._interchange(delimiters, patterns)
@@ -254,7 +148,7 @@ class FileStream:
             )
         return self.buf[start : self.pos]
 
-    def _interchange(self, delimiters: Delimiters, patterns: _Patterns) -> Generator[Event, None, None]:
+    def _interchange(self, delimiters: Delimiters, patterns: Patterns) -> Generator[Event, None, None]:
         term = delimiters.segment
         self._ordinal(self.pos, term)
         isa_end = self.pos + ISA_LENGTH
@@ -279,7 +173,7 @@ class FileStream:
             self._context_at_cut(delimiters, patterns)
             self._drop_processed(term)
 
-    def _cut(self, patterns: _Patterns) -> int:
+    def _cut(self, patterns: Patterns) -> int:
         """Return where this round stops: the start of the last envelope/HL/CLM segment read."""
         while True:
             if self.eof:
@@ -299,7 +193,7 @@ class FileStream:
 
     # -- one region of complete segments ------------------------------------------------------
 
-    def _region(self, cut: int, delimiters: Delimiters, patterns: _Patterns) -> Generator[Event, None, bool]:
+    def _region(self, cut: int, delimiters: Delimiters, patterns: Patterns) -> Generator[Event, None, bool]:
         buf, term = self.buf, delimiters.segment
         scan_from = buf.rfind(term, 0, self.pos)
         scan_from = max(scan_from, 0)
@@ -344,7 +238,7 @@ class FileStream:
         self.pos = cut
         return False
 
-    def _count_claims(self, lo: int, hi: int, patterns: _Patterns) -> None:
+    def _count_claims(self, lo: int, hi: int, patterns: Patterns) -> None:
         if self.count_claims:
             self.claims += len(patterns.claim.findall(self.buf, lo, hi))
 
@@ -381,7 +275,7 @@ class FileStream:
         else:
             self.checker.isa(elements, offset, ordinal)
 
-    def _refuse_bad_content(self, lo: int, hi: int, delimiters: Delimiters, patterns: _Patterns) -> None:
+    def _refuse_bad_content(self, lo: int, hi: int, delimiters: Delimiters, patterns: Patterns) -> None:
         term = delimiters.segment
         binary = self._control_byte(hi, patterns)
         if binary is not None:
@@ -397,7 +291,7 @@ class FileStream:
                 self._loc(professional.end() - 4, "SV1", term),
             )
 
-    def _control_byte(self, hi: int, patterns: _Patterns) -> re.Match[bytes] | None:
+    def _control_byte(self, hi: int, patterns: Patterns) -> re.Match[bytes] | None:
         """Return the first banned control byte from pos to hi, if any."""
         step = 1 << 20  # translate() copies: 1 MB at a time keeps that small
         for start in range(self.pos, hi, step):
@@ -417,7 +311,7 @@ class FileStream:
 
     # -- claims ----------------------------------------------------------------------------
 
-    def _wanted_claims(self, lo: int, hi: int, delimiters: Delimiters, patterns: _Patterns) -> set[int]:
+    def _wanted_claims(self, lo: int, hi: int, delimiters: Delimiters, patterns: Patterns) -> set[int]:
         wanted: set[int] = set()
         term = delimiters.segment
         if patterns.hits is not None:
@@ -438,7 +332,7 @@ class FileStream:
     def _member_of_interest(self, nm1: re.Match[bytes] | None) -> bool:
         return nm1 is not None and nm1.group(1).decode("latin-1") in self.interest.member_ids
 
-    def _claims_of_subscriber(self, index: int, hi: int, patterns: _Patterns, term: bytes) -> list[int]:
+    def _claims_of_subscriber(self, index: int, hi: int, patterns: Patterns, term: bytes) -> list[int]:
         """Return the CLM starts from `index` to the next subscriber (HL 20/22) or envelope."""
         starts: list[int] = []
         for m in patterns.boundary.finditer(self.buf, index, hi):
@@ -477,11 +371,11 @@ class FileStream:
             if back < 0 or self.buf[back] == term:
                 return index
 
-    def _next_boundary(self, index: int, cut: int, patterns: _Patterns) -> int:
+    def _next_boundary(self, index: int, cut: int, patterns: Patterns) -> int:
         found = patterns.boundary.search(self.buf, index, cut)
         return found.start(1) if found is not None else cut
 
-    def _context(self, before: int, delimiters: Delimiters, patterns: _Patterns) -> tuple[bytes | None, bytes | None]:
+    def _context(self, before: int, delimiters: Delimiters, patterns: Patterns) -> tuple[bytes | None, bytes | None]:
         """Return the 2000B and 2000C blocks that govern a claim starting at `before`."""
         patient: bytes | None = None
         index = before
@@ -500,10 +394,10 @@ class FileStream:
                 return None, patient
             index = hl
 
-    def _context_at_cut(self, delimiters: Delimiters, patterns: _Patterns) -> None:
+    def _context_at_cut(self, delimiters: Delimiters, patterns: Patterns) -> None:
         self.carried_context = self._context(self.pos, delimiters, patterns)
 
-    def _claim(self, start: int, end: int, delimiters: Delimiters, patterns: _Patterns) -> ClaimBytes:
+    def _claim(self, start: int, end: int, delimiters: Delimiters, patterns: Patterns) -> ClaimBytes:
         subscriber, patient = self._context(start, delimiters, patterns)
         return ClaimBytes(
             data=self.buf[start:end],

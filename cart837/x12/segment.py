@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 from cart837.x12.delimiters import Delimiters
 
 _WS = b" \t\r\n"
-_WS_TEXT = _WS.decode("latin-1")
 
 
 class Segment(NamedTuple):
@@ -56,56 +56,72 @@ def build_segment(elements: tuple[str, ...], delimiters: Delimiters, suffix: byt
     return Segment(elements, body + suffix, suffix)
 
 
-def split_segments(data: bytes, delimiters: Delimiters) -> Iterator[Segment]:
-    """Split bytes that start at a segment into Segments; each keeps its terminator and suffix.
+def split_bodies(data: bytes, delimiters: Delimiters) -> tuple[list[str], list[int]]:
+    """Return each segment's text without its terminator, and where its raw bytes end.
 
-    Whitespace after a terminator (line breaks, indentation) belongs to the segment before it.
+    The package's one segment splitter: segment_list, split_segments and the claim reader's
+    element lists are made from it. A segment's raw bytes run from the previous end to its own:
+    its terminator and the whitespace after it (line breaks, indentation) belong to it. An
+    unterminated tail is a last segment ending at len(data); the envelope check reports it.
+    Text is latin-1, one character per byte, so text positions are byte positions.
     """
+    if not data:
+        return [], []
     term = delimiters.segment
-    sep = delimiters.element.decode("latin-1")
-    pos, end = 0, len(data)
-    while pos < end:
+    text = data.decode("latin-1")
+    if term not in _WS and _space_after(term).search(data) is None:
+        # the usual file: nothing between a terminator and the next segment, one split at C speed
+        bodies = text.split(term.decode("latin-1"))
+        if not bodies[-1]:
+            bodies.pop()  # nothing after the last terminator
+        ends = list(accumulate(len(body) + 1 for body in bodies))
+        if ends[-1] > len(data):
+            ends[-1] = len(data)  # the unterminated tail
+        return bodies, ends
+    bodies, ends = [], []
+    pos, size = 0, len(data)
+    while pos < size:  # a line-break terminator is also whitespace after the one before it
         stop = data.find(term, pos)
         if stop < 0:
-            stop = end  # an unterminated tail; the envelope check reports it
-            after = end
+            stop = after = size
         else:
             after = stop + 1
-            while after < end and data[after] in _WS:
+            while after < size and data[after] in _WS:
                 after += 1
-        body = data[pos:stop].decode("latin-1")
-        yield Segment(tuple(body.split(sep)), data[pos:after], data[stop:after])
+        bodies.append(text[pos:stop])
+        ends.append(after)
         pos = after
+    return bodies, ends
+
+
+def segment_texts(data: bytes, delimiters: Delimiters) -> list[str]:
+    """Return split_bodies(data)[0]: each segment's text without its terminator (no ends computed)."""
+    term = delimiters.segment
+    if data and term not in _WS and _space_after(term).search(data) is None:
+        bodies = data.decode("latin-1").split(term.decode("latin-1"))
+        if not bodies[-1]:
+            bodies.pop()
+        return bodies
+    return split_bodies(data, delimiters)[0]
 
 
 def segment_list(data: bytes, delimiters: Delimiters) -> list[Segment]:
-    """Return split_segments(data) as a list, made with one decode and one split of the whole block.
-
-    The claim reader's hot path: a claim block is split at C speed, then cut into raw byte
-    ranges by the pieces' lengths (latin-1 keeps one character per byte).
-    """
-    term = delimiters.segment
-    if term in _WS:  # a line-break terminator is also whitespace after the one before it
-        return list(split_segments(data, delimiters))
-    if not data:
-        return []
-    pieces = data.decode("latin-1").split(term.decode("latin-1"))
+    """Split bytes that start at a segment into Segments; each keeps its terminator and suffix."""
+    bodies, ends = split_bodies(data, delimiters)
     sep = delimiters.element.decode("latin-1")
-    if _space_after(term).search(data) is None:
-        return _plain_segments(data, pieces, sep, term)
-    bodies = [pieces[0], *(piece.lstrip(_WS_TEXT) for piece in pieces[1:])]
     out: list[Segment] = []
-    pos = 0
-    last = len(bodies) - 1
-    for number in range(last):
-        body = bodies[number]
-        stop = pos + len(body)
-        end = stop + 1 + len(pieces[number + 1]) - len(bodies[number + 1])
-        out.append(Segment(tuple(body.split(sep)), data[pos:end], data[stop:end]))
-        pos = end
-    if bodies[last]:  # an unterminated tail; the envelope check reports it
-        out.append(Segment(tuple(bodies[last].split(sep)), data[pos:], b""))
+    start = 0
+    make = _new_tuple  # Segment(...) without the named tuple's Python-level __new__ (~3x faster)
+    for body, end in zip(bodies, ends, strict=True):
+        stop = start + len(body)
+        out.append(make(Segment, (tuple(body.split(sep)), data[start:end], data[stop:end])))
+        start = end
     return out
+
+
+def split_segments(data: bytes, delimiters: Delimiters) -> Iterator[Segment]:
+    """Iterate over segment_list(data): for a few segments (an SE, a test's block)."""
+    return iter(segment_list(data, delimiters))
 
 
 _new_tuple: Callable[[type[Segment], tuple[tuple[str, ...], bytes, bytes]], Segment] = tuple.__new__
@@ -114,20 +130,6 @@ _new_tuple: Callable[[type[Segment], tuple[tuple[str, ...], bytes, bytes]], Segm
 @lru_cache(maxsize=16)
 def _space_after(term: bytes) -> re.Pattern[bytes]:
     return re.compile(re.escape(term) + b"[ \t\r\n]")
-
-
-def _plain_segments(data: bytes, pieces: list[str], sep: str, term: bytes) -> list[Segment]:
-    """segment_list when no whitespace follows a terminator (the usual one-line file): no strips."""
-    out: list[Segment] = []
-    pos = 0
-    make = _new_tuple  # Segment(...) without the named tuple's Python-level __new__
-    for body in pieces[:-1]:
-        end = pos + len(body) + 1
-        out.append(make(Segment, (tuple(body.split(sep)), data[pos:end], term)))
-        pos = end
-    if pieces[-1]:  # an unterminated tail; the envelope check reports it
-        out.append(Segment(tuple(pieces[-1].split(sep)), data[pos:], b""))
-    return out
 
 
 def components(value: str, delimiters: Delimiters) -> list[str]:

@@ -1,0 +1,70 @@
+"""The regular expressions one FileStream scans a chunk with, built once per delimiters and Interest."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cart837.claims.events import Interest
+from cart837.claims.fields import HI_PROCEDURE
+from cart837.x12.delimiters import Delimiters
+
+_WS = rb"[ \t\r\n]*"
+
+
+@dataclass(frozen=True, slots=True)
+class Patterns:
+    envelope: re.Pattern[bytes]
+    boundary: re.Pattern[bytes]
+    claim: re.Pattern[bytes]
+    professional_line: re.Pattern[bytes]
+    binary: re.Pattern[bytes]
+    banned: bytes  # the bytes `binary` matches, for a quick translate() check first
+    hits: re.Pattern[bytes] | None
+    subscriber: re.Pattern[bytes] | None
+
+
+@lru_cache(maxsize=64)
+def banned_bytes(delimiters: Delimiters) -> bytes:
+    """Return the control bytes that may not appear in segment data (all but tab, CR, LF and delimiters)."""
+    allowed = {9, 10, 13} | {d[0] for d in (delimiters.segment, delimiters.element, delimiters.component)}
+    if delimiters.repetition:
+        allowed.add(delimiters.repetition[0])
+    return bytes(b for b in [*range(0, 32), 127] if b not in allowed)
+
+
+@lru_cache(maxsize=64)
+def scan_patterns(delimiters: Delimiters, interest: Interest) -> Patterns:
+    term, sep, comp = (re.escape(d) for d in (delimiters.segment, delimiters.element, delimiters.component))
+    start = term + _WS
+    stop = b"[" + term + sep + comp + b"]"
+    plain = b"[^" + term + sep + b"]*"
+    alternatives: list[bytes] = []
+    if interest.revenue_codes:
+        revs = b"|".join(re.escape(c.encode()) for c in sorted(interest.revenue_codes))
+        alternatives.append(b"(?:" + revs + b")" + stop)
+    if interest.procedure_codes:
+        codes = b"|".join(re.escape(c.encode()) for c in sorted(interest.procedure_codes))
+        alternatives.append(plain + sep + b"[^" + term + sep + comp + b"]*" + comp + b"(?:" + codes + b")" + stop)
+    branches = [b"SV2" + sep + b"(?:" + b"|".join(alternatives) + b")"] if alternatives else []
+    if interest.icd_procedure_codes:
+        qualifiers = b"|".join(q.encode() for q in sorted(HI_PROCEDURE))
+        pcs = b"|".join(re.escape(c.encode()) for c in sorted(interest.icd_procedure_codes))
+        branches.append(sep + b"(?:" + qualifiers + b")" + comp + b"(?:" + pcs + b")" + stop)
+    hits = re.compile(b"|".join(branches)) if branches else None
+    subscriber = None
+    if interest.member_ids:
+        # NM102..NM108 come before the member id NM109
+        subscriber = re.compile(start + b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){7}(" + plain + b")")
+    banned = banned_bytes(delimiters)
+    return Patterns(
+        envelope=re.compile(start + b"(ISA|IEA|GS|GE|ST|SE)" + sep),
+        boundary=re.compile(start + b"(HL|CLM|ISA|IEA|GS|GE|ST|SE)" + sep),
+        claim=re.compile(start + b"CLM" + sep),
+        professional_line=re.compile(start + b"SV1" + sep),
+        binary=re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in banned) + b"]"),
+        banned=banned,
+        hits=hits,
+        subscriber=subscriber,
+    )
