@@ -6,14 +6,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cart837.config import Config, RuleMode, load_config
-from cart837.decisions import Decisions, load_decisions, parse_ids
 from cart837.errors import Cart837Error
 from cart837.results import RunMode
+
+if TYPE_CHECKING:  # decisions loads jsonschema and the rules: only runs that read --skip/--only/--decisions
+    from cart837.decisions import Decisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,8 @@ def load(config_path: str | None) -> Config:
 
 def decisions(options: RunOptions) -> Decisions:
     """Read --skip, --only and --decisions; a bad one is one line and exit 2."""
+    from cart837.decisions import Decisions, load_decisions, parse_ids
+
     try:
         return Decisions(
             skip=parse_ids(options.skip, "--skip") if options.skip else frozenset(),
