@@ -22,7 +22,7 @@ import tempfile
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.metadata import version
 from importlib.resources import files
@@ -46,8 +46,12 @@ _CONTROL_MAP = "x12.control.00501.xml"
 _GS08, _ST03 = 8, 3
 _MAP_EDITS = 2  # bump when _write_maps changes what it writes (a new cache folder then)
 # Segments whose values may be PHI (names, ids, addresses, DOB, contacts): pyx12 quotes values in
-# its messages, so on these segments they are replaced unless the user asks for PHI.
+# its messages, so on these segments they are replaced unless the user asks for PHI. NM1/N3/N4/
+# PER/REF are PHI only in a person's loop (subscriber IL, patient QC) or the claim's (REF*EA is
+# the medical record number); a provider's, payer's or submitter's data is shown (issue 12).
 PHI_SEGMENTS = frozenset({"NM1", "N3", "N4", "DMG", "PER", "REF", "PAT"})
+ALWAYS_PHI = frozenset({"DMG", "PAT"})
+PERSON_ENTITIES = frozenset({"IL", "QC"})
 REDACTED = "[redacted]"
 
 
@@ -60,6 +64,7 @@ class IgError:
     code: str  # the 999 IK3/IK4 (or TA1/AK9) code pyx12 gives
     message: str
     value: str = ""  # the offending data pyx12 quotes (PHI on some segments)
+    claim: str = ""  # CLM01 of the claim the segment belongs to ("" in envelopes and headers)
 
     def signature(self) -> tuple[str, str, str]:
         """Return what identifies this kind of error wherever it sits: (segment, element, code)."""
@@ -68,6 +73,8 @@ class IgError:
     def describe(self) -> str:
         """Render as `byte B, segment N (SEG): ELEM message [code C]`."""
         where = self.location.describe()
+        if self.claim:
+            where = f"{where}, claim {self.claim}" if where else f"claim {self.claim}"
         what = f"{self.element} {self.message}" if self.element else self.message
         text = f"{where}: {what} [code {self.code}]" if where else f"{what} [code {self.code}]"
         return " ".join(text.split())
@@ -118,8 +125,10 @@ def validate_bytes(data: bytes, file: str = "-", show_phi: bool = False) -> Vali
     document = _error_document(report, _crash_location(prepared, last_line, file))
     found = list(_errors(document, prepared, file))
     found.extend(_logged_only(records, found, prepared, file))
+    claims, phi = _contexts(prepared)
+    found = [_in_claim(error, claims) for error in found]
     if not show_phi:
-        found = [_redacted(error) for error in found]
+        found = [_redacted(error, phi) for error in found]
     errors = tuple(sorted(found, key=lambda e: e.location.segment_index or 0))
     valid = last_line.ok and not errors
     if not last_line.ok and not errors:
@@ -406,10 +415,75 @@ def _value(error: dict[str, Any]) -> str:
 _QUOTED_SEGMENT = re.compile(r"Segment (\w{2,3})\S*")
 
 
-def _redacted(error: IgError) -> IgError:
+def _contexts(prepared: _Prepared) -> tuple[list[str], bytearray]:
+    """Return, per segment (0-based), the claim it belongs to and whether its values may be PHI.
+
+    A segment after a CLM belongs to that claim until the next HL or SE; the HL loops before a
+    claim (subscriber, patient) belong to the claim that follows them in the transaction.
+    """
+    text = prepared.text
+    term = text[105] if len(text) > 105 else "~"
+    element = prepared.element.decode("latin-1")
+    claims: list[str] = []
+    phi = bytearray()
+    pending: list[int] = []  # segments of the HL loops waiting for their claim
+    current, person, collecting = "", False, False
+    for index, segment in enumerate(text.split(term)[: len(prepared.offsets)]):
+        parts = segment.split(element)
+        tag = parts[0].strip()
+        if tag == "NM1":
+            person = len(parts) > 1 and parts[1] in PERSON_ENTITIES
+        elif tag in ("HL", "SE", "ST"):
+            current, person = "", False
+            if tag == "HL" and len(parts) > 3 and parts[3] == "20":
+                pending = []  # a billing provider's loop serves many claims: it names none
+        elif tag == "CLM":
+            current, person = parts[1] if len(parts) > 1 else "", True  # claim-level REF (EA: record number)
+            for waiting in pending:
+                claims[waiting] = current
+            pending = []
+        if tag in ("SE", "ST"):
+            pending, collecting = [], False
+        claims.append(current)
+        if tag == "HL":
+            collecting = len(parts) > 3 and parts[3] in ("22", "23")  # subscriber, patient: their claim follows
+        if collecting and not current:
+            pending.append(index)
+        phi.append(tag in ALWAYS_PHI or (tag in PHI_SEGMENTS and person))
+    return claims, phi
+
+
+def _in_claim(error: IgError, claims: list[str]) -> IgError:
+    index = error.location.segment_index
+    if index is None or not 1 <= index <= len(claims) or not claims[index - 1]:
+        return error
+    return replace(error, claim=claims[index - 1])
+
+
+def group_repeats(errors: tuple[IgError, ...]) -> list[tuple[IgError, list[IgError]]]:
+    """Group errors of the same kind (segment, element, code and text, values aside), first seen first.
+
+    One 837P file gave 1,540 lines: the same few errors on every claim. Each group is shown once
+    with how many more there are and on which claims.
+    """
+    groups: dict[tuple[str, str, str, str], tuple[IgError, list[IgError]]] = {}
+    for error in errors:
+        text = error.message.replace(error.value, "…") if error.value else error.message
+        key = (*error.signature(), re.sub(r"\d+", "#", text))
+        if key in groups:
+            groups[key][1].append(error)
+        else:
+            groups[key] = (error, [])
+    return list(groups.values())
+
+
+def _redacted(error: IgError, phi: bytearray | None = None) -> IgError:
     """Replace the data pyx12 quotes from a PHI-bearing segment (STYLE.md: no PHI without --show-phi)."""
     if error.location.segment_id not in PHI_SEGMENTS:
         return error
+    index = error.location.segment_index
+    if phi is not None and index is not None and 1 <= index <= len(phi) and not phi[index - 1]:
+        return error  # a provider's, payer's or submitter's data: not PHI
     message = error.message.replace(error.value, REDACTED) if error.value else error.message
     message = _QUOTED_SEGMENT.sub(lambda m: f"Segment {m.group(1)}", message)
-    return IgError(error.location, error.element, error.code, message, REDACTED if error.value else "")
+    return IgError(error.location, error.element, error.code, message, REDACTED if error.value else "", error.claim)

@@ -203,8 +203,14 @@ def validate_command(paths: tuple[str, ...], ack_dir: str | None, show_phi: bool
         count = len(report.errors)
         verdict = "valid" if report.valid else f"invalid ({count} error{'' if count == 1 else 's'})"
         click.echo(f"{item.display}: {verdict}")
-        for line in [*(f"note: {n}" for n in report.notes), *(e.describe() for e in report.errors)]:
+        for line in [f"note: {n}" for n in report.notes]:
             click.echo(f"  {line}")
+        for first, more in validate.group_repeats(report.errors):
+            click.echo(f"  {first.describe()}")
+            if more:
+                claims = list(dict.fromkeys(e.claim for e in more if e.claim))
+                named = f" (claims {', '.join(claims[:5])}{', …' if len(claims) > 5 else ''})" if claims else ""
+                click.echo(f"    … and {len(more)} more like it{named}")
     if not quiet:
         noun = "file" if len(inputs) == 1 else "files"
         click.echo(f"{len(inputs)} {noun}: " + ", ".join(f"{n} {k}" for k, n in counts.items()), err=True)

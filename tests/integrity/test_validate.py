@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TextIO
 
@@ -34,7 +35,7 @@ def test_an_invalid_file_exits_1_with_its_errors_and_a_rejecting_999(tmp_path: P
     assert result.stdout.splitlines() == [
         f"{path}: invalid (1 error)",
         '  byte 479, segment 12 (N4): N403 Data element "Billing Provider Postal Zone or ZIP Code" with a value of '
-        '([redacted]) failed to match the regular expression "[0-9]{9}" [code 7]',
+        '(99998) failed to match the regular expression "[0-9]{9}" [code 7]',  # a provider's ZIP is not PHI
     ]
     ack = (tmp_path / "automobile-accident.edi.999").read_text()
     assert "IK3*N4*10**8~" in ack and "IK4*3*116*7*99998~" in ack and "IK5*R*5~" in ack
@@ -193,3 +194,40 @@ def test_the_routed_maps_are_built_in_the_user_cache_once(tmp_path: Path, monkey
         assert Path(private, "maps.xml").is_file() and not private.startswith(str(STUPIDEDI))
     finally:
         validate._map_directory.cache_clear()
+
+
+def _generated(tmp_path: Path, *edits: tuple[bytes, bytes]) -> Path:
+    data = gen837i("--claims", "12", "--seed", "7")
+    for old, new in edits:
+        assert old in data, old
+        data = data.replace(old, new)
+    path = tmp_path / "g.837"
+    path.write_bytes(data)
+    return path
+
+
+def test_errors_name_the_claim_and_show_provider_data_but_not_patient_data(tmp_path: Path) -> None:
+    """Issue 12: a provider's ZIP is not PHI (shown); a subscriber's is (redacted); each names its claim."""
+    data = gen837i("--claims", "12", "--seed", "7")
+    provider_zip = data.split(b"NM1*85*", 1)[1].split(b"N4*", 1)[1].split(b"~", 1)[0].split(b"*")[2]
+    subscriber_n4 = data.split(b"NM1*IL*", 1)[1].split(b"N4*", 1)[1].split(b"~", 1)[0]
+    too_long = b"N4*" + subscriber_n4 + b"77777777777777777777~"
+    path = _generated(tmp_path, (b"*" + provider_zip + b"~", b"*1234~"), (b"N4*" + subscriber_n4 + b"~", too_long))
+    report = validate.validate_path(path)
+    lines = [error.describe() for error in report.errors]
+    assert any("with a value of (1234)" in line and "claim" not in line for line in lines), lines
+    patient = [line for line in lines if "[redacted]" in line]
+    assert patient and all(", claim PCN" in line for line in patient), lines
+    assert not any("77777777777777777777" in line for line in lines)
+
+
+def test_repeated_errors_are_grouped_with_their_claims(tmp_path: Path) -> None:
+    path = _generated(tmp_path, (b"*UN*", b"*ZZ*"))
+    result = cart837("validate", str(path))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    first = [line for line in lines if "SV204 (ZZ) is not a valid code" in line]
+    assert len(first) == 1 and ", claim PCN" in first[0]
+    more = lines[lines.index(first[0]) + 1]
+    assert re.fullmatch(r"    … and \d+ more like it \(claims PCN\w+(, PCN\w+){4}, …\)", more), more
+    assert len(lines) < 10
