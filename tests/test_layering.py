@@ -112,6 +112,19 @@ def test_imports_point_down(entry: str) -> None:
     assert problems == []
 
 
+def test_rules_never_touch_x12() -> None:
+    """Issue 15 item 2: rules read the claim model, never segments or element positions."""
+    modules = _modules("cart837.rules")
+    assert len(modules) > 20, "the test is not looking at the rules"
+    touching = {
+        _module_name(path): sorted(
+            name for name in imports_of(path) if name.startswith(("cart837.x12", "cart837.claims.fields"))
+        )
+        for path in modules
+    }
+    assert {module: names for module, names in touching.items() if names} == {}
+
+
 def test_an_upward_import_is_caught() -> None:
     assert upward_imports("cart837.report.json_report", {"cart837.batch"}) == [
         "cart837.report.json_report imports cart837.batch"

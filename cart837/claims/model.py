@@ -8,10 +8,19 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from cart837.claims.fields import REF_PAYER_CLAIM_CONTROL, REF_QUALIFIER, REF_VALUE, SV2_UNIT_BASIS
+from cart837.claims.fields import (
+    HI_CODE,
+    HI_CONDITION,
+    HI_QUALIFIER,
+    NTE_TEXT,
+    REF_PAYER_CLAIM_CONTROL,
+    REF_QUALIFIER,
+    REF_VALUE,
+    SV2_UNIT_BASIS,
+)
 from cart837.errors import Location
 from cart837.x12.delimiters import Delimiters
-from cart837.x12.segment import Segment
+from cart837.x12.segment import Segment, components
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +122,36 @@ class Claim(NamedTuple):
 
     def payer_claim_control_number(self) -> str | None:
         """Return the 2300 REF*F8 value (the claim a replacement or void refers to), or None."""
-        for segment in self.header:
-            if segment.tag == "REF" and segment.element(REF_QUALIFIER) == REF_PAYER_CLAIM_CONTROL:
-                return segment.element(REF_VALUE)
-        return None
+        segment = self._payer_claim_control()
+        return segment.element(REF_VALUE) if segment else None
 
-    def reference_segment(self, qualifier: str) -> Segment | None:
-        """Return the first 2300 REF segment with `qualifier`, for a finding's `before`."""
-        return next((s for s in self.header if s.tag == "REF" and s.element(REF_QUALIFIER) == qualifier), None)
+    def payer_claim_control_segment(self) -> str | None:
+        """Return the 2300 REF*F8 segment's text, for a finding's `before`, or None."""
+        segment = self._payer_claim_control()
+        return segment.text() if segment else None
+
+    def _payer_claim_control(self) -> Segment | None:
+        return next(
+            (s for s in self.header if s.tag == "REF" and s.element(REF_QUALIFIER) == REF_PAYER_CLAIM_CONTROL), None
+        )
+
+    def note_segment(self, text: str) -> str | None:
+        """Return the first 2300 NTE whose text contains `text` (any case), for a finding's `before`."""
+        wanted = text.lower()
+        return next(
+            (s.text() for s in self.header if s.tag == "NTE" and wanted in s.element(NTE_TEXT).lower()), None
+        )
+
+    def condition_code_segment(self, code: str) -> str | None:
+        """Return the first 2300 HI segment holding condition code `code` (HI BG), for a finding's `before`."""
+        for segment in self.header:
+            if segment.tag != "HI":
+                continue
+            for value in segment.elements[1:]:
+                parts = components(value, self.delimiters)
+                if len(parts) > HI_CODE and parts[HI_QUALIFIER] == HI_CONDITION and parts[HI_CODE] == code:
+                    return segment.text()
+        return None
 
     def line(self, number: int) -> ServiceLine:
         """Return the line whose input LX is `number`."""

@@ -1,16 +1,14 @@
 """Claim-level markers read by CART-015/016/017: clinical trial, expanded access, notes.
 
 Condition codes (HI BG), value codes (HI BE), diagnoses and NTE02 billing notes of loop 2300
-(RULES.md §2.8).
+(RULES.md §2.8), as the claim model reads them: this module holds the policy only, never X12.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cart837.claims.fields import HI_CODE, HI_QUALIFIER, NTE_TEXT
 from cart837.claims.model import Claim
-from cart837.x12.segment import components
 
 Z006 = "Z006"  # ICD-10-CM Z00.6, written without the dot in HI
 CC_TRIAL, CC_EXPANDED_ACCESS, CC_PAYER_ONLY_ZC = "30", "90", "ZC"
@@ -66,20 +64,3 @@ def markers(claim: Claim) -> Markers:
         ea_note=any(NOTE_EXPANDED_ACCESS in note for note in notes),
         different_product_trial=any(NOTE_DIFFERENT_PRODUCT_TRIAL in note for note in notes),
     )
-
-
-def note_segment(claim: Claim, text: str) -> str | None:
-    """Return the first NTE whose text contains `text` (any case), for a finding's `before`."""
-    return next((s.text() for s in claim.header if s.tag == "NTE" and text in s.element(NTE_TEXT).lower()), None)
-
-
-def hi_segment(claim: Claim, qualifier: str, code: str) -> str | None:
-    """Return the first HI segment holding `qualifier`:`code` (e.g. BG:90), for a finding's `before`."""
-    for segment in claim.header:
-        if segment.tag != "HI":
-            continue
-        for value in segment.elements[1:]:
-            parts = components(value, claim.delimiters)
-            if len(parts) > HI_CODE and parts[HI_QUALIFIER] == qualifier and parts[HI_CODE] == code:
-                return segment.text()
-    return None

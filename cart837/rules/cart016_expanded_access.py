@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from cart837.claims.fields import HI_CONDITION
 from cart837.config import RuleMode
-from cart837.rules._markers import CC_EXPANDED_ACCESS, NOTE_EXPANDED_ACCESS, hi_segment, markers, note_segment
+from cart837.rules._markers import CC_EXPANDED_ACCESS, NOTE_EXPANDED_ACCESS, markers
 from cart837.rules._same_day import has_cart_line
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -33,12 +32,12 @@ def check(ctx: RuleContext) -> list[Proposal]:
         return []
     if found.ea_note and not found.cc90:
         message = 'billing note "Expand Acc Use" without condition code 90 (expanded access); no edit adds it'
-        return [Proposal(Action.FLAG, None, message, segment=note_segment(ctx.claim, NOTE_EXPANDED_ACCESS))]
+        return [Proposal(Action.FLAG, None, message, segment=ctx.claim.note_segment(NOTE_EXPANDED_ACCESS))]
     if found.cc90 and ctx.inpatient and not found.ea_note:
         message = (
             'inpatient claim with condition code 90 (expanded access) but no NTE "Expand Acc Use": the Pricer '
             "applies the MS-DRG 018 adjustment only with both"
         )
-        segment = hi_segment(ctx.claim, HI_CONDITION, CC_EXPANDED_ACCESS)
+        segment = ctx.claim.condition_code_segment(CC_EXPANDED_ACCESS)
         return [Proposal(Action.FLAG, None, message, segment=segment)]
     return []

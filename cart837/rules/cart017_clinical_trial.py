@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from cart837.claims.fields import HI_CONDITION
 from cart837.claims.model import ServiceLine
 from cart837.config import RuleMode
-from cart837.rules._markers import CC_PAYER_ONLY_ZC, hi_segment, markers
+from cart837.rules._markers import CC_PAYER_ONLY_ZC, markers
 from cart837.rules._same_day import has_cart_line, outpatient_only
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -42,7 +41,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
         proposals.append(Proposal(Action.FLAG, None, message))
     if zc:
         message = "condition code ZC is payer-only (applied by FISS), not for the hospital to send"
-        segment = hi_segment(ctx.claim, HI_CONDITION, CC_PAYER_ONLY_ZC)
+        segment = ctx.claim.condition_code_segment(CC_PAYER_ONLY_ZC)
         proposals.append(Proposal(Action.FLAG, None, message, segment=segment))
     if found.trial and outpatient_only(ctx):
         proposals.extend(_without_q0_q1(line) for line in ctx.claim.lines if _needs_trial_modifier(line))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cart837.claims.fields import REF_PAYER_CLAIM_CONTROL
 from cart837.claims.model import Claim
 from cart837.config import RuleMode
 from cart837.episodes import CORRECTED_FREQUENCIES
@@ -94,12 +93,11 @@ def _reference(claim: Claim) -> list[Proposal]:
         )
         return [Proposal(Action.FLAG, None, message, segment=claim.clm.text())]
     if claim.frequency == ORIGINAL and control:
-        reference = claim.reference_segment(REF_PAYER_CLAIM_CONTROL)
         message = (
             f"original claim (frequency 1) carries REF*F8 {control}: the TR3 says not to send a payer claim control "
             "number on an original claim; remove it, or bill the claim as a replacement (7)"
         )
-        return [Proposal(Action.FLAG, None, message, segment=reference.text() if reference else None)]
+        return [Proposal(Action.FLAG, None, message, segment=claim.payer_claim_control_segment())]
     return []
 
 
