@@ -17,7 +17,7 @@ import structlog
 
 from cart837.atomic import AtomicFile, is_temp_name
 from cart837.claims.hold import split
-from cart837.claims.model import Claim
+from cart837.claims.model import Claim, PayerId
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
 from cart837.claims.summary import read_summary
@@ -131,7 +131,7 @@ def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | C
     index = EpisodeIndex()
     engine = Engine(config)
 
-    def relevant(payer_id: str, revenue_code: str, code: str) -> bool:
+    def relevant(payer_id: PayerId, revenue_code: str, code: str) -> bool:
         return is_cart_relevant(code, revenue_code, engine.settings(payer_id)[1])
 
     try:

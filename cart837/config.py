@@ -25,6 +25,29 @@ class RuleMode(StrEnum):
     OFF = "off"
 
 
+class CollapseCharge(StrEnum):
+    """What a collapse does with the removed lines' charges (RULES.md CART-002)."""
+
+    SUM = "sum"
+    KEEP_FIRST = "keep-first"
+
+
+class BundledAdminAction(StrEnum):
+    """What CART-011 does with a likely bundled hydration or drug administration line."""
+
+    FLAG = "flag"
+    NONCOVERED = "noncovered"
+
+
+class XModifier(StrEnum):
+    """The X{EPSU} modifiers a payer may prefer to 59 ([MOD-X])."""
+
+    XE = "XE"
+    XS = "XS"
+    XP = "XP"
+    XU = "XU"
+
+
 # RULES.md §2.10: starting lists (configuration, not fact)
 SUPPORTIVE_DRUGS = ("J1100", "J2930", "J1720", "J1200", "J2405", "J0131")
 UNRELATED_DRUGS = (
@@ -40,7 +63,7 @@ class Config:
 
     outpatient_bill_types: tuple[str, ...] = ("13",)
     medicare_filing_codes: tuple[str, ...] = ("MA", "MB")
-    collapse_charge: str = "sum"
+    collapse_charge: CollapseCharge = CollapseCharge.SUM
     supportive_drugs: tuple[str, ...] = SUPPORTIVE_DRUGS
     unrelated_drugs: tuple[str, ...] = UNRELATED_DRUGS
     extra_product_codes: tuple[str, ...] = ()
@@ -50,8 +73,8 @@ class Config:
     non_car_t_products: tuple[str, ...] = NON_CAR_T_PRODUCTS  # RULES.md §2.4 (revision 2)
     extra_em_codes: tuple[str, ...] = ()
     prefer_x_modifiers: bool = False
-    x_modifier: str = "XU"
-    bundled_admin_action: str = "flag"
+    x_modifier: XModifier = XModifier.XU
+    bundled_admin_action: BundledAdminAction = BundledAdminAction.FLAG
     lymphodepletion_drugs: tuple[str, ...] = LYMPHODEPLETION_DRUGS
     product_revenue_code: str = "0891"
     inpatient_car_t_pcs: tuple[str, ...] = ()
@@ -72,6 +95,12 @@ class Config:
         assert isinstance(payer_rules, dict)  # checked by _payers when the file was loaded
         rules.update(payer_rules)
         return replace(self, rules=MappingProxyType(rules), **values)  # type: ignore[arg-type]
+
+    def payer_rule_modes(self, payer_id: str) -> Mapping[str, RuleMode]:
+        """Return the rule modes `[payers."ID"].rules` sets for one payer (empty when none)."""
+        modes = self.payers.get(payer_id, {}).get("rules", {})
+        assert isinstance(modes, Mapping)  # checked by _payers when the file was loaded
+        return MappingProxyType(dict(modes))
 
     def code_table(self) -> CodeTable:
         """Return the code tables with this configuration's overrides."""
@@ -98,11 +127,6 @@ def _config_from_state(state: dict[str, object]) -> Config:
     return Config(**state)  # type: ignore[arg-type]
 
 
-_CHOICES = {
-    "collapse_charge": ("sum", "keep-first"),
-    "bundled_admin_action": ("flag", "noncovered"),
-    "x_modifier": ("XE", "XS", "XP", "XU"),  # [MOD-X]; CART-012 never puts 59 and an X modifier together
-}
 _SCALARS = {f.name for f in fields(Config)} - {"rules", "codes", "payers", "source"}
 _HCPCS_LISTS = frozenset(
     {"supportive_drugs", "unrelated_drugs", "lymphodepletion_drugs", "extra_product_codes", "split_dose_products",
@@ -130,9 +154,12 @@ def _check_value(key: str, value: object, where: str, at: Location) -> object:
             raise ConfigError(f"{name}: write a whole number of days from 0 to {MAX_WINDOW_DAYS}, e.g. {default}", at)
         return value
     if not isinstance(value, str):
-        raise ConfigError(f"{name}: write a string, e.g. {key} = {default!r}", at)
-    if key in _CHOICES and value not in _CHOICES[key]:
-        raise ConfigError(f"{name}: use one of {', '.join(_CHOICES[key])}", at)
+        raise ConfigError(f"{name}: write a string, e.g. {key} = {str(default)!r}", at)
+    if isinstance(default, StrEnum):  # a closed set (CART-012 never puts 59 and an X modifier together)
+        choices = [member.value for member in type(default)]
+        if value not in choices:
+            raise ConfigError(f"{name}: use one of {', '.join(choices)}", at)
+        return type(default)(value)
     if key == "product_revenue_code" and not (len(value) == 4 and value.isdigit()):
         raise ConfigError(f"{name}: write a four-digit revenue code, e.g. \"0891\"", at)
     return value

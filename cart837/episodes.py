@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from cart837.claims.model import ClaimId, PatientKey
 from cart837.claims.summary import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
 from cart837.inttable import IntTable, MemberIds
@@ -48,7 +49,7 @@ class EpisodeLine:
     """One CAR-T-relevant line of some claim of the run."""
 
     claim: ClaimRef
-    claim_id: str
+    claim_id: ClaimId
     line: int
     code: str
     step: Step | None
@@ -182,7 +183,7 @@ class EpisodeIndex:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def view(self, patient: str | None, claim: ClaimRef) -> EpisodeView:
+    def view(self, patient: PatientKey | None, claim: ClaimRef) -> EpisodeView:
         """Return what one claim may know of its patient's other claims."""
         return EpisodeView(self, patient, claim)
 
@@ -228,9 +229,9 @@ class EpisodeIndex:
             earlier.append(claim)
         return replaced
 
-    def _claim_id(self, claim: int) -> str:
+    def _claim_id(self, claim: int) -> ClaimId:
         start = self._claim_id_end[claim - 1] if claim else 0
-        return self._claim_ids[start : self._claim_id_end[claim]].decode("utf-8", "surrogatepass")
+        return ClaimId(self._claim_ids[start : self._claim_id_end[claim]].decode("utf-8", "surrogatepass"))
 
     def _episode_line(self, row: int) -> EpisodeLine:
         claim = self._claim[row]
@@ -311,7 +312,7 @@ class EpisodeView:
     """
 
     index: EpisodeIndex
-    patient: str | None
+    patient: PatientKey | None
     claim: ClaimRef
 
     def lines_on(self, day: date) -> list[EpisodeLine]:

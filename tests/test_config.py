@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from cart837.config import Config, RuleMode, find_config, from_mapping, load_config
+from cart837.config import (
+    BundledAdminAction,
+    CollapseCharge,
+    Config,
+    RuleMode,
+    XModifier,
+    find_config,
+    from_mapping,
+    load_config,
+)
 from cart837.errors import ConfigError
 
 KNOWN = {"CART-001": frozenset({RuleMode.FIX, RuleMode.FLAG, RuleMode.OFF}), "CART-021": frozenset({RuleMode.FLAG})}
@@ -38,6 +47,17 @@ def test_bad_values_name_key_value_and_what_to_write(raw: dict[str, object], par
         from_mapping(raw, KNOWN, "here.toml")
     for part in parts:
         assert part in caught.value.message
+
+
+def test_closed_sets_load_as_enums() -> None:
+    # issue 15 item 4: collapse_charge, bundled_admin_action and x_modifier are StrEnums, modes RuleMode
+    raw = {"collapse_charge": "keep-first", "bundled_admin_action": "noncovered", "x_modifier": "XS"}
+    config = from_mapping({**raw, "payers": {"P1": {"collapse_charge": "sum", "rules": {"CART-001": "flag"}}}}, KNOWN)
+    assert config.collapse_charge is CollapseCharge.KEEP_FIRST
+    assert config.bundled_admin_action is BundledAdminAction.NONCOVERED and config.x_modifier is XModifier.XS
+    assert config.for_payer("P1").collapse_charge is CollapseCharge.SUM
+    assert config.payer_rule_modes("P1") == {"CART-001": RuleMode.FLAG} and config.payer_rule_modes("P2") == {}
+    assert Config().collapse_charge is CollapseCharge.SUM and Config().x_modifier is XModifier.XU
 
 
 def test_revision_2_keys_load() -> None:

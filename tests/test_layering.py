@@ -125,6 +125,19 @@ def test_rules_never_touch_x12() -> None:
     assert {module: names for module, names in touching.items() if names} == {}
 
 
+def test_no_rule_reads_the_untyped_payers_table() -> None:
+    """Issue 15 item 4: rules ask the Config's typed methods (payer_rule_modes, for_payer), never `.payers`."""
+    readers = [
+        _module_name(path)
+        for path in _modules("cart837.rules")
+        if any(
+            isinstance(node, ast.Attribute) and node.attr == "payers"
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        )
+    ]
+    assert readers == []
+
+
 def test_an_upward_import_is_caught() -> None:
     assert upward_imports("cart837.report.json_report", {"cart837.batch"}) == [
         "cart837.report.json_report imports cart837.batch"

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, NewType
 
 from cart837.claims.fields import (
     HI_CODE,
@@ -21,6 +21,11 @@ from cart837.claims.fields import (
 from cart837.errors import Location
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.segment import Segment, components
+
+# Ids that are all strings and easy to mix up (a claim id where a patient key belongs, ...).
+ClaimId = NewType("ClaimId", str)  # CLM01
+PatientKey = NewType("PatientKey", str)  # "P" + 16 hex of the hashed identity, never PHI
+PayerId = NewType("PayerId", str)  # 2010BB NM1*PR NM109: the key of `[payers."ID"]`
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +73,7 @@ class ServiceLine(NamedTuple):
 class Patient:
     """Who the claim is for. Identifying fields are PHI: kept out of repr, logs and reports."""
 
-    key: str | None
+    key: PatientKey | None
     member_id: str = field(default="", repr=False)
     last_name: str = field(default="", repr=False)
     first_name: str = field(default="", repr=False)
@@ -84,16 +89,16 @@ class Patient:
         }
 
 
-def patient_key(member_id: str, last_name: str, first_name: str, birth_date: str) -> str:
+def patient_key(member_id: str, last_name: str, first_name: str, birth_date: str) -> PatientKey:
     """Hash the patient identity: "P" + 16 hex of sha256("NM109|LAST|FIRST|CCYYMMDD")."""
     text = f"{member_id}|{last_name}|{first_name}|{birth_date}".encode()
-    return "P" + hashlib.sha256(text).hexdigest()[:16]
+    return PatientKey("P" + hashlib.sha256(text).hexdigest()[:16])
 
 
 class Claim(NamedTuple):
     """One 2300 claim with its lines, payer and patient context (immutable, as ServiceLine)."""
 
-    id: str
+    id: ClaimId
     total: Decimal
     facility_code: str
     frequency: str
@@ -105,7 +110,7 @@ class Claim(NamedTuple):
     value_codes: tuple[tuple[str, str], ...]
     notes: tuple[str, ...]
     filing_code: str
-    payer_id: str
+    payer_id: PayerId
     patient: Patient
     header: tuple[Segment, ...]
     lines: tuple[ServiceLine, ...]

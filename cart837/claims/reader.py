@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from cart837.claims import fields as f
-from cart837.claims.model import Claim, Patient, Procedure, ServiceLine, patient_key
+from cart837.claims.model import Claim, ClaimId, Patient, PayerId, Procedure, ServiceLine, patient_key
 from cart837.claims.stream import ClaimBytes
 from cart837.errors import ClaimStructureError, Location
 from cart837.x12.delimiters import Delimiters
@@ -121,7 +121,7 @@ def _assemble(
     frequency = facility[f.FACILITY_FREQUENCY] if len(facility) > f.FACILITY_FREQUENCY else ""
     hi = _hi(header, delimiters)
     return Claim(
-        id=get(clm, f.CLM_ID),
+        id=ClaimId(get(clm, f.CLM_ID)),
         total=_amount(get(clm, f.CLM_TOTAL), "CLM02", location),
         facility_code=facility_code,
         frequency=frequency,
@@ -133,7 +133,7 @@ def _assemble(
         value_codes=tuple((code, amount) for q, code, amount in hi if q == f.HI_VALUE),
         notes=tuple(get(s.elements, f.NTE_TEXT) for s in header if s.elements[0] == "NTE"),
         filing_code=context[0],
-        payer_id=context[1],
+        payer_id=PayerId(context[1]),
         patient=context[2],
         header=header,
         lines=lines,

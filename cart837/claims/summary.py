@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from cart837.claims import fields as f
+from cart837.claims.model import ClaimId, PatientKey, PayerId
 from cart837.claims.reader import element_lists, get, line_date, nm1_value, patient_of, read_claim, statement_dates
 from cart837.claims.stream import ClaimBytes
 from cart837.x12.envelope import is_count
 
 LineSummary = tuple[int, str, str, date]  # (input LX, SV201 revenue code, SV202-2 code, date of service)
-Relevant = Callable[[str, str, str], bool]  # (payer id, revenue code, procedure code) -> keep the line?
+Relevant = Callable[[PayerId, str, str], bool]  # (payer id, revenue code, procedure code) -> keep the line?
 
 _PLAIN_AMOUNT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")  # what Decimal() reads without surprise
 
@@ -27,10 +28,10 @@ _PLAIN_AMOUNT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")  # what Decimal() 
 class ClaimSummary:
     """The episode facts of one claim: ids, payer, patient and its relevant dated lines."""
 
-    id: str
+    id: ClaimId
     bill_type: str
-    payer_id: str
-    patient_key: str | None
+    payer_id: PayerId
+    patient_key: PatientKey | None
     member_id: str
     lines: tuple[LineSummary, ...]
 
@@ -61,7 +62,7 @@ def _fast_summary(block: ClaimBytes, relevant: Relevant) -> ClaimSummary | None:
     if not segments or segments[0][0] != "CLM" or not _plain(get(segments[0], f.CLM_TOTAL)):
         return None
     subscriber = element_lists(block.subscriber, delimiters)
-    payer = nm1_value(subscriber, f.NM1_PAYER, f.NM1_ID)
+    payer = PayerId(nm1_value(subscriber, f.NM1_PAYER, f.NM1_ID))
     first_lx = next((i for i, segment in enumerate(segments) if segment[0] == "LX"), len(segments))
     statement = statement_dates(segments[:first_lx])
     lines = _fast_lines(segments[first_lx:], statement, payer, relevant, delimiters.component.decode("latin-1"))
@@ -73,14 +74,19 @@ def _fast_summary(block: ClaimBytes, relevant: Relevant) -> ClaimSummary | None:
     frequency = facility[f.FACILITY_FREQUENCY] if len(facility) > f.FACILITY_FREQUENCY else ""
     patient = patient_of(subscriber, element_lists(block.patient, delimiters))
     return ClaimSummary(
-        get(clm, f.CLM_ID), code + frequency if code.isdigit() else "", payer, patient.key, patient.member_id, lines
+        ClaimId(get(clm, f.CLM_ID)),
+        code + frequency if code.isdigit() else "",
+        payer,
+        patient.key,
+        patient.member_id,
+        lines,
     )
 
 
 def _fast_lines(
     segments: list[list[str]],
     statement: tuple[date | None, date | None],
-    payer: str,
+    payer: PayerId,
     relevant: Relevant,
     comp: str,
 ) -> tuple[LineSummary, ...] | None:

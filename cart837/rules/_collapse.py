@@ -9,6 +9,7 @@ from decimal import Decimal
 from cart837.claims.edits import Edit, remove_line, set_charge, set_noncovered, set_units
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import Step
+from cart837.config import CollapseCharge
 from cart837.rules._lines import has_unit_fields
 from cart837.rules.base import Action, Proposal, RuleContext
 
@@ -47,7 +48,7 @@ def _collapse(
     kept, removed = lines[0], lines[1:]
     charges = sum((line.charge for line in lines), Decimal(0))
     noncovered = [line.noncovered for line in lines if line.noncovered is not None]
-    keep_first = ctx.config.collapse_charge == "keep-first"
+    keep_first = ctx.config.collapse_charge is CollapseCharge.KEEP_FIRST
     edits: list[Edit] = []
     if not keep_first and charges != kept.charge:
         edits.append(set_charge(kept.number, charges))

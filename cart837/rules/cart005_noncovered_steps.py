@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 
 from cart837.claims.edits import set_noncovered
@@ -54,9 +53,7 @@ def _payer_in_scope(ctx: RuleContext) -> bool:
     """Medicare FFS by SBR09, or any payer whose `[payers]` table sets CART-005's mode (DESIGN.md)."""
     if ctx.medicare_ffs:
         return True
-    payer = ctx.config.payers.get(ctx.claim.payer_id, {})
-    modes = payer.get("rules", {})
-    return isinstance(modes, Mapping) and RULE_ID in modes
+    return RULE_ID in ctx.config.payer_rule_modes(ctx.claim.payer_id)
 
 
 def _noncovered(line: ServiceLine) -> Proposal | None:

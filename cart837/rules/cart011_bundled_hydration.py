@@ -5,7 +5,7 @@ from __future__ import annotations
 from cart837.claims.edits import set_noncovered
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import CodeKind
-from cart837.config import RuleMode
+from cart837.config import BundledAdminAction, RuleMode
 from cart837.rules._same_day import (
     Where,
     administration_note,
@@ -17,7 +17,7 @@ from cart837.rules._same_day import (
 )
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
-NONCOVERED = "noncovered"
+NONCOVERED = BundledAdminAction.NONCOVERED
 
 
 @rule(

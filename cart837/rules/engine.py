@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from cart837.claims.edits import EditKind, apply
-from cart837.claims.model import Claim, ServiceLine
+from cart837.claims.model import Claim, PayerId, ServiceLine
 from cart837.codes.tables import CodeTable
-from cart837.config import Config, RuleMode
+from cart837.config import CollapseCharge, Config, RuleMode
 from cart837.episodes import CORRECTED_FREQUENCIES, EpisodeView, is_cart_relevant
 from cart837.errors import InvariantError
 from cart837.rules import all_rules
@@ -45,14 +45,14 @@ class Engine:
             return RuleMode.OFF
         return rule.mode_under(config)
 
-    def settings(self, payer_id: str) -> tuple[Config, CodeTable]:
+    def settings(self, payer_id: PayerId) -> tuple[Config, CodeTable]:
         """Return the configuration and code table that apply to one payer."""
         if payer_id not in self._payer_configs:
             config = self.config.for_payer(payer_id)
             self._payer_configs[payer_id] = (config, config.code_table())
         return self._payer_configs[payer_id]
 
-    def plan(self, payer_id: str) -> tuple[tuple[Rule, RuleMode], ...]:
+    def plan(self, payer_id: PayerId) -> tuple[tuple[Rule, RuleMode], ...]:
         """Return the rules that are not off for one payer, in run order, with their modes."""
         plan = self._plans.get(payer_id)
         if plan is None:
@@ -163,7 +163,7 @@ class Engine:
         """DESIGN.md: only CAR-T claims change; charges are kept; CLM02 = sum of SV203."""
         if not any(is_cart_relevant(ln.code, ln.revenue_code, codes) for ln in before.lines):
             raise InvariantError(f"claim {before.id} has no CAR-T line but was changed", before.location)
-        if config.collapse_charge == "sum" and after.line_charges() != before.line_charges():
+        if config.collapse_charge is CollapseCharge.SUM and after.line_charges() != before.line_charges():
             raise InvariantError(
                 f"claim {before.id}: line charges {before.line_charges()} became {after.line_charges()}",
                 before.location,
