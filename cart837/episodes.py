@@ -70,7 +70,7 @@ class EpisodeIndex:
         "_day", "_claim", "_line", "_code", "_flags", "_prev",
         "_claim_file", "_claim_offset", "_claim_bill", "_claim_id_end", "_claim_ids", "_cache",
     )
-    _cache: tuple[str | None, dict[date, list[EpisodeLine]], dict[ClaimRef, str]]
+    _cache: tuple[str | None, dict[date, list[EpisodeLine]], dict[ClaimRef, ClaimId]]
 
     def __init__(self) -> None:
         self.member_ids = MemberIds()
@@ -185,17 +185,18 @@ class EpisodeIndex:
 
     def view(self, patient: PatientKey | None, claim: ClaimRef) -> EpisodeView:
         """Return what one claim may know of its patient's other claims."""
-        return EpisodeView(self, patient, claim)
+        replacer = self.replaced_claims(patient).get(claim) if patient is not None else None
+        return EpisodeView(self, patient, claim, replacer)
 
     def patient_lines(self, patient: str) -> dict[date, list[EpisodeLine]]:
         """Return one patient's lines by date, in the order they were added (replaced claims left out)."""
         return self._patient(patient)[0]
 
-    def replaced_claims(self, patient: str) -> dict[ClaimRef, str]:
+    def replaced_claims(self, patient: str) -> dict[ClaimRef, ClaimId]:
         """Return the patient's claims replaced by a later frequency-7 claim of the same CLM01 -> that CLM01."""
         return self._patient(patient)[1]
 
-    def _patient(self, patient: str) -> tuple[dict[date, list[EpisodeLine]], dict[ClaimRef, str]]:
+    def _patient(self, patient: str) -> tuple[dict[date, list[EpisodeLine]], dict[ClaimRef, ClaimId]]:
         cached = self._cache  # one tuple, read once: safe when threads share the index
         if cached[0] == patient:
             return cached[1], cached[2]
@@ -214,10 +215,10 @@ class EpisodeIndex:
         self._cache = (patient, by_day, refs)
         return by_day, refs
 
-    def _replaced(self, rows: list[int]) -> dict[int, str]:
+    def _replaced(self, rows: list[int]) -> dict[int, ClaimId]:
         """RULES.md §3 (revision 2): a replacement (7) replaces the patient's earlier claims of its CLM01."""
         seen: dict[str, list[int]] = {}  # CLM01 -> earlier claim numbers, in run order
-        replaced: dict[int, str] = {}
+        replaced: dict[int, ClaimId] = {}
         for row in rows:
             claim = self._claim[row]
             claim_id = self._claim_id(claim)
@@ -314,6 +315,7 @@ class EpisodeView:
     index: EpisodeIndex
     patient: PatientKey | None
     claim: ClaimRef
+    replaced_by: ClaimId | None = None  # this claim's CLM01 when a later replacement replaced it
 
     def lines_on(self, day: date) -> list[EpisodeLine]:
         """Return every claim's CAR-T-relevant lines of this patient on `day`."""
@@ -321,15 +323,9 @@ class EpisodeView:
             return []
         return self.index.patient_lines(self.patient).get(day, [])
 
-    def _replacer(self) -> str | None:
-        """Return this claim's CLM01 when a later replacement replaced it (its lines are then not ours)."""
-        if self.patient is None:
-            return None
-        return self.index.replaced_claims(self.patient).get(self.claim)
-
     def other_claims_on(self, day: date) -> list[EpisodeLine]:
         """Return the lines of this patient's *other* claims on `day` (never this claim's replacement)."""
-        replacer = self._replacer()
+        replacer = self.replaced_by
         return [
             line
             for line in self.lines_on(day)
