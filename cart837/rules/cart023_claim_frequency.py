@@ -42,6 +42,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     proposals: list[Proposal] = []
     if claim.frequency not in CORRECTED_FREQUENCIES:
         proposals.append(_not_corrected(claim))
+        proposals.extend(_voided_in_same_run(ctx))
     else:
         proposals.extend(_sent_twice(ctx))
     proposals.extend(_reference(claim))
@@ -67,6 +68,19 @@ def _not_corrected(claim: Claim) -> Proposal:
         severity=Severity.INFO,
         next_step="nothing to change here: send the claim as it is, or correct it in the billing system",
     )
+
+
+def _voided_in_same_run(ctx: RuleContext) -> list[Proposal]:
+    """Past RULES.md (docs/BEHAVIOUR.md): a void and the claim it cancels in one run."""
+    if ctx.claim.frequency != VOID:
+        return []
+    if not any(line.claim_id == ctx.claim.id for line in ctx.episode.other_claims()):
+        return []
+    message = (
+        f"void of claim {ctx.claim.id} is in the same run as a claim {ctx.claim.id} of the same patient: a payer can "
+        "void only a claim it already has; if that claim was not sent before, send neither"
+    )
+    return [Proposal(Action.FLAG, None, message, segment=ctx.claim.clm.text(), severity=Severity.REVIEW)]
 
 
 def _sent_twice(ctx: RuleContext) -> list[Proposal]:
