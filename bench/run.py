@@ -391,16 +391,6 @@ def rule_ids() -> list[str]:
     return list(json.loads(done.stdout))
 
 
-def compiled_modules() -> list[str]:
-    """Return the cart837 modules this checkout runs compiled (mypyc), for the record."""
-    code = (
-        "import json, importlib, sys; from cart837 import _compiled; "
-        "print(json.dumps(_compiled.compiled_modules()))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
-    return list(json.loads(done.stdout)) if done.returncode == 0 else []
-
-
 def table(runs: list[Run]) -> str:
     """Return the runs as a Markdown table."""
     lines = [
@@ -514,8 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = ratios(runs)
     results = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg(),
-                    "compiled": compiled_modules()},
+                    "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
         "generator": {"seed": SEED, "args": _generator_args(0, 0.0, SEED)[4:], "mixes": MIXES},
         "rules": rules,
         "runs": [{**asdict(r), "mb_s": round(r.mb_s, 2), "claims_s": round(r.claims_s)} for r in runs],
