@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from cart837.claims.events import ClaimBytes, Event, Interest, Passthrough, Readable, TransactionEnd
+from cart837.claims.fields import HL_LEVEL
 from cart837.claims.patterns import Patterns, banned_bytes, scan_patterns
 from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
 from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
@@ -350,7 +351,7 @@ class FileStream:
     def _hl_level(self, index: int, term: bytes) -> bytes:
         stop = self.buf.find(term, index)
         parts = self.buf[index:stop].split(self._sep)
-        return parts[3] if len(parts) > 3 else b""
+        return parts[HL_LEVEL] if len(parts) > HL_LEVEL else b""
 
     @property
     def _sep(self) -> bytes:

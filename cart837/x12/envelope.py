@@ -13,6 +13,11 @@ from cart837.x12.delimiters import Delimiters
 from cart837.x12.segment import split_segments
 
 X223_PREFIX = "005010X223"
+# Envelope element positions (X12.5/X12.6), the only place outside claims/fields.py that knows any
+ISA_CONTROL = 13  # ISA13
+GS_CONTROL, GS_VERSION = 6, 8  # GS06, GS08
+ST_KIND, ST_CONTROL, ST_VERSION = 1, 2, 3  # ST01, ST02, ST03
+TRAILER_COUNT, TRAILER_CONTROL = 1, 2  # SE01/SE02, GE01/GE02, IEA01/IEA02
 
 
 @dataclass(slots=True)
@@ -38,7 +43,7 @@ class EnvelopeChecker:
             raise X12SyntaxError(
                 f"ISA before IEA of interchange {self.interchange}", self._loc(offset, ordinal, "ISA")
             )
-        self.interchange = elements[13].strip() if len(elements) > 13 else ""
+        self.interchange = _element(elements, ISA_CONTROL)
         self.groups_in_interchange = 0
 
     def gs(self, elements: list[str], offset: int, ordinal: int) -> None:
@@ -48,8 +53,8 @@ class EnvelopeChecker:
             raise X12SyntaxError("GS outside an interchange (no ISA before it)", loc)
         if self.group is not None:
             raise X12SyntaxError(f"GS before GE of group {self.group}", loc)
-        self.group = elements[6].strip() if len(elements) > 6 else ""
-        self.group_version = elements[8].strip() if len(elements) > 8 else ""
+        self.group = _element(elements, GS_CONTROL)
+        self.group_version = _element(elements, GS_VERSION)
         self.transactions_in_group = 0
         self.groups_in_interchange += 1
 
@@ -60,8 +65,8 @@ class EnvelopeChecker:
             raise X12SyntaxError("ST outside a functional group (no GS before it)", loc)
         if self.transaction is not None:
             raise X12SyntaxError(f"ST before SE of transaction {self.transaction}", loc)
-        kind = elements[1].strip() if len(elements) > 1 else ""
-        version = elements[3].strip() if len(elements) > 3 and elements[3].strip() else ""
+        kind = _element(elements, ST_KIND)
+        version = _element(elements, ST_VERSION)
         label = version or self.group_version
         if kind != "837":
             raise UnsupportedTransactionError(
@@ -71,7 +76,7 @@ class EnvelopeChecker:
             what = describe_version(label)
             raise UnsupportedTransactionError(f"not a 5010 837I: {what} ({label or 'no version'})", loc)
         self.versions.add(label)
-        self.transaction = elements[2].strip() if len(elements) > 2 else ""
+        self.transaction = _element(elements, ST_CONTROL)
         self.transaction_start = ordinal
         self.transactions_in_group += 1
         return self.transaction
@@ -82,13 +87,13 @@ class EnvelopeChecker:
         if self.transaction is None:
             raise X12SyntaxError("SE without an open transaction (missing ST)", loc)
         counted = ordinal - self.transaction_start + 1
-        declared = elements[1].strip() if len(elements) > 1 else ""
+        declared = _element(elements, TRAILER_COUNT)
         if not is_count(declared) or int(declared) != counted:
             raise X12SyntaxError(
                 f"SE01 is {declared or '(empty)'} but transaction {self.transaction} has {counted} segments",
                 loc,
             )
-        control = elements[2].strip() if len(elements) > 2 else ""
+        control = _element(elements, TRAILER_CONTROL)
         if control != self.transaction:
             raise X12SyntaxError(f"SE02 {control!r} does not match ST02 {self.transaction!r}", loc)
         self.transaction = None
@@ -100,14 +105,14 @@ class EnvelopeChecker:
             raise X12SyntaxError(f"GE before SE of transaction {self.transaction} (missing SE)", loc)
         if self.group is None:
             raise X12SyntaxError("GE without an open group (missing GS)", loc)
-        declared = elements[1].strip() if len(elements) > 1 else ""
+        declared = _element(elements, TRAILER_COUNT)
         if not is_count(declared) or int(declared) != self.transactions_in_group:
             raise X12SyntaxError(
                 f"GE01 is {declared or '(empty)'} but group {self.group} has "
                 f"{self.transactions_in_group} transactions",
                 loc,
             )
-        control = elements[2].strip() if len(elements) > 2 else ""
+        control = _element(elements, TRAILER_CONTROL)
         if _control(control) != _control(self.group):
             raise X12SyntaxError(f"GE02 {control!r} does not match GS06 {self.group!r}", loc)
         self.group = None
@@ -119,14 +124,14 @@ class EnvelopeChecker:
             raise X12SyntaxError(f"IEA before GE of group {self.group} (missing GE)", loc)
         if self.interchange is None:
             raise X12SyntaxError("IEA without an open interchange", loc)
-        declared = elements[1].strip() if len(elements) > 1 else ""
+        declared = _element(elements, TRAILER_COUNT)
         if not is_count(declared) or int(declared) != self.groups_in_interchange:
             raise X12SyntaxError(
                 f"IEA01 is {declared or '(empty)'} but interchange {self.interchange} has "
                 f"{self.groups_in_interchange} groups",
                 loc,
             )
-        control = elements[2].strip() if len(elements) > 2 else ""
+        control = _element(elements, TRAILER_CONTROL)
         if _control(control) != _control(self.interchange):
             raise X12SyntaxError(f"IEA02 {control!r} does not match ISA13 {self.interchange!r}", loc)
         self.interchange = None
@@ -140,6 +145,11 @@ class EnvelopeChecker:
             raise X12SyntaxError(f"input ends inside group {self.group} (missing GE)", loc)
         if self.interchange is not None:
             raise X12SyntaxError(f"input ends inside interchange {self.interchange} (missing IEA)", loc)
+
+
+def _element(elements: list[str], index: int) -> str:
+    """Return element `index` without surrounding blanks, or "" when absent."""
+    return elements[index].strip() if len(elements) > index else ""
 
 
 def is_count(text: str) -> bool:
@@ -172,7 +182,7 @@ def recount_se(raw: bytes, delimiters: Delimiters, delta: int) -> bytes:
     if delta == 0:
         return raw
     se = next(split_segments(raw, delimiters))
-    count = se.element(1).strip()
+    count = se.element(TRAILER_COUNT).strip()
     if not is_count(count):
         raise X12SyntaxError(f"SE01 {count!r} is not a segment count")
-    return se.with_element(1, str(int(count) + delta), delimiters).raw
+    return se.with_element(TRAILER_COUNT, str(int(count) + delta), delimiters).raw
