@@ -20,7 +20,7 @@ from cart837 import logs
 from cart837.batch import Batch, InputFile, index_file
 from cart837.episodes import EpisodeIndex
 from cart837.errors import Cart837Error
-from cart837.parallel import RunSettings
+from cart837.parallel import RunSettings, merge_indexes
 from cart837.results import FileResult, FileStatus
 
 if TYPE_CHECKING:
@@ -71,15 +71,13 @@ def _index_on(
     """Pass 1: one task per file; merge the per-file indexes in input order."""
     config = client.scatter(settings.config, broadcast=True)
     futures = client.map(index_file, range(len(items)), items, config=config, pure=False)
-    index = EpisodeIndex()
-    failures: dict[int, Cart837Error] = {}
-    for number, future in enumerate(futures):
-        part = future.result()
-        if isinstance(part, Cart837Error):
-            failures[number] = part
-        else:
-            index.merge(part)
-        future.release()
+
+    def parts() -> Iterator[EpisodeIndex | Cart837Error]:
+        for future in futures:
+            yield future.result()
+            future.release()  # each per-file index is merged, then dropped on the cluster
+
+    index, failures = merge_indexes(parts())
     log.info("episode_index_built", cluster=True, **index.stats())
     return index, failures
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -63,26 +63,28 @@ def build_index(
     inputs: Sequence[InputFile], config: Config, jobs: int = 1
 ) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
     """Pass 1 over every input, `jobs` files at a time; merge the indexes in input order."""
-    index = EpisodeIndex()
-    failures: dict[int, Cart837Error] = {}
     if jobs <= 1 or len(inputs) <= 1:
-        parts: Iterator[EpisodeIndex | Cart837Error] = map(index_file, range(len(inputs)), inputs, repeat(config))
-        _merge(index, failures, parts)
+        index, failures = merge_indexes(map(index_file, range(len(inputs)), inputs, repeat(config)))
     else:
         with ProcessPoolExecutor(min(jobs, len(inputs)), mp_context=_context()) as pool:
-            _merge(index, failures, pool.map(index_file, range(len(inputs)), inputs, repeat(config)))
+            index, failures = merge_indexes(pool.map(index_file, range(len(inputs)), inputs, repeat(config)))
     log.info("episode_index_built", **index.stats())
     return index, failures
 
 
-def _merge(
-    index: EpisodeIndex, failures: dict[int, Cart837Error], parts: Iterator[EpisodeIndex | Cart837Error]
-) -> None:
+def merge_indexes(parts: Iterable[EpisodeIndex | Cart837Error]) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
+    """Merge per-file pass-1 results, in input order, into one index; the failures by file number.
+
+    The one pass-1 merge: in process, in a pool and on Dask (cart837.distributed).
+    """
+    index = EpisodeIndex()
+    failures: dict[int, Cart837Error] = {}
     for number, part in enumerate(parts):
         if isinstance(part, Cart837Error):
             failures[number] = part
         else:
             index.merge(part)
+    return index, failures
 
 
 def process_files(
