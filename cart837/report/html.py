@@ -426,7 +426,7 @@ def _claim(
         data_order=str(order),
     )
     heading = sub(box, "h3", "Claim ")
-    sub(heading, "code", group.claim).tail = f" · transaction {group.transaction}"
+    sub(heading, "code", group.claim).tail = f" · transaction {group.transaction} · {dollars(group.amount)}"
     if held:
         sub(heading, "span", "held, not sent", cls="status attention").tail = None
     if group.patient is not None:

@@ -189,7 +189,7 @@ def _file(entry: FileEntry) -> Iterator[str]:
 def _claim(group: ClaimGroup, delimiters: Mapping[str, str | None], held: bool) -> Iterator[str]:
     yield ""
     where = "held, not sent" if held else "outbound"
-    yield f"### Claim {code(group.claim)} (transaction {code(group.transaction)}; {where})"
+    yield f"### Claim {code(group.claim)} (transaction {code(group.transaction)}; {where}; {dollars(group.amount)})"
     if group.patient is not None:
         yield ""
         yield "Patient: " + ", ".join(f"{text(key)} {code(value)}" for key, value in group.patient.items())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cart837.report.worklist import WorkItem, ordered
+from cart837.report.worklist import WorkItem, claim_amount, ordered
 from cart837.results import money
 from cart837.rules.base import Severity
 from cart837.rules.sources import references
@@ -132,6 +132,11 @@ class ClaimGroup:
                 charge = segment_charge(segment, delimiters)
                 rows.append(Row(finding, number, None, segment, None, charge, removed_by=finding.line))
         return sorted(rows, key=lambda row: row.sort_key)
+
+    @property
+    def amount(self) -> Decimal:
+        """Return the dollars the claim's findings involve, each line counted once (as the work list)."""
+        return claim_amount(self.findings)
 
     @property
     def severity(self) -> Severity:

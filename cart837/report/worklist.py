@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cart837.atomic import AtomicFile
 from cart837.results import FileResult, money
@@ -71,7 +71,14 @@ class WorkItem:
         )
 
 
-def claim_amount(findings: Iterable[Finding]) -> Decimal:
+class _Priced(Protocol):
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def amount(self) -> Decimal | None: ...
+
+
+def claim_amount(findings: Iterable[_Priced]) -> Decimal:
     """Return the dollars a claim's findings involve, each line counted once.
 
     A line's amount is the largest of its findings'; a claim-level finding puts the whole claim

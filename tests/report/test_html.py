@@ -82,6 +82,7 @@ def test_work_list_comes_first_one_row_per_claim_with_what_to_do_and_dollars() -
 def test_rows_follow_input_lines_with_output_lines_and_removed_lines() -> None:
     page = _page()
     claim = page.xpath("//section[contains(@class, 'claim')][h3/code='PCN0001']")[0]
+    assert _text(claim.xpath("h3")[0]) == "Claim PCN0001 · transaction 0001 · $8,166.40"  # LX 1 and LX 3, once each
     rows = [[_text(c.xpath("a")[0] if c.get("class") == "rule" else c) for c in row.xpath("td")][:7]
             for row in claim.xpath(".//tbody/tr")]
     assert rows == [

@@ -73,7 +73,7 @@ def test_every_finding_is_a_row_of_its_claims_table() -> None:
 
 def test_claim_level_flag_and_odd_characters_stay_text() -> None:
     text = _rendered()
-    assert "### Claim `` <script>alert(1)</script>&amp;\\|`x` `` (transaction `0002`; outbound)" in text
+    assert "### Claim `` <script>alert(1)</script>&amp;\\|`x` `` (transaction `0002`; outbound; $1,000.00)" in text
     assert "| claim |  |  | [CART-021](#cart-021) | error | flag | $1,000.00 |" in text
     assert "\\<b\\>left unchanged\\</b\\> &amp; flagged" in text
     assert "`SV2\\|0874\\|HC>38228\\|999.00\\|UN\\|2~`" in text
