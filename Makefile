@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 demo: install
 	rm -rf out
 	$(BIN)/cart837 fix fixtures/demo -o out/fixed --report out/report.json \
-		--report-md out/report.md --report-html out/report.html
-	@echo "fixed files in ./out/fixed; reports: ./out/report.json, ./out/report.md, ./out/report.html"
+		--report-md out/report.md --report-html out/report.html --worklist out/worklist.csv
+	@echo "fixed files in ./out/fixed; reports (work list first): ./out/report.json, ./out/report.md,"
+	@echo "./out/report.html; the claims that need a person: ./out/worklist.csv"
 
 lint: install
 	$(BIN)/ruff check cart837 tests bench
