@@ -509,7 +509,7 @@ def _segment_line(cell: Element, cls: str, sign: str, label: str, pieces: list[P
 
 
 def _rules(main: Element, report: Report) -> None:
-    rules = report.rules_used()
+    rules = report.rules_explained()
     if not rules:
         return
     sub(main, "h2", "Rules and sources", id="rules")
@@ -526,7 +526,10 @@ def _rules(main: Element, report: Report) -> None:
         sub(row, "td", str(fixed), cls="num")
         sub(row, "td", str(flagged), cls="num")
         sub(row, "td", dollars(amounts.get(rule.id)), cls="num")
-        sub(sub(row, "td"), "button", "only this rule", type="button", data_only=rule.id)
+        if rule.id in counts:  # a rule only pointed to (CART-013) has no rows to filter to
+            sub(sub(row, "td"), "button", "only this rule", type="button", data_only=rule.id)
+        else:
+            sub(row, "td")
     for rule in rules:
         _rule(main, rule, counts.get(rule.id, (0, 0)), report)
 

@@ -67,7 +67,7 @@ def _document(report: Report) -> Iterator[str]:
         if entry.findings or entry.error:
             yield from _file(entry)
     yield from _config(report)
-    yield from _rules(report.rules_used(), report)
+    yield from _rules(report.rules_explained(), report)
 
 
 def _worklist(report: Report) -> Iterator[str]:
@@ -284,8 +284,8 @@ def _rules(rules: list[RuleEntry], report: Report) -> Iterator[str]:
         (
             f"[{r.id}](#{r.id.lower()})",
             text(r.title),
-            str(counts[r.id][0]),
-            str(counts[r.id][1]),
+            str(counts.get(r.id, (0, 0))[0]),
+            str(counts.get(r.id, (0, 0))[1]),
             dollars(amounts.get(r.id)),
         )
         for r in rules

@@ -8,6 +8,7 @@ no dollars; the work list without payer ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from cart837.rules.sources import references
 DEFAULT_DELIMITERS = {"element": "*", "component": ":", "repetition": "^", "segment": "~"}
 TOTAL_KEYS = ("files", "changed", "unchanged", "skipped", "failed", "findings", "fixed", "flags")
 ZERO = Decimal(0)
+_POINTER = re.compile(r"see (CART-\d{3})")
 
 
 def dollars(amount: Decimal | None) -> str:
@@ -330,6 +332,18 @@ class Report:
         listed = [rule for rule_id, rule in self.rules.items() if rule_id in used]
         unlisted = [RuleEntry.unlisted(r, c) for r, c in sorted(used.items()) if r not in self.rules]
         return listed + unlisted
+
+    def rules_explained(self) -> list[RuleEntry]:
+        """Return the rules with findings and the rules their messages point to ("see CART-013").
+
+        CART-013 has no finding of its own: its reason is said once, in its rule section.
+        """
+        used = self.rules_used()
+        named = {rule.id for rule in used}
+        pointed = {m for _, f in self.findings() for m in _POINTER.findall(f.message)} - named
+        extra = [rule for rule_id, rule in self.rules.items() if rule_id in pointed]
+        order = list(self.rules)
+        return sorted(used + extra, key=lambda r: order.index(r.id) if r.id in order else len(order))
 
     def rule_counts(self) -> dict[str, tuple[int, int]]:
         """Return rule id -> (fixed, flagged) counts."""

@@ -148,3 +148,19 @@ SV2*0360*HC:38226*4300.00*UN*2
     message = by_rule["CART-004"].message
     assert note in message and message.index(note) < message.index("Next step: ")
     assert by_rule["CART-004"].severity is Severity.INFO and by_rule["CART-004"].output_line == 1
+
+
+def test_cart013_reason_is_shown_once_in_its_rule_section(demo: tuple[dict[str, Any], str]) -> None:
+    from cart837.report import html, markdown
+    from cart837.report.model import Report
+
+    document, _ = demo
+    pointing = [f for _, f in _findings(document) if "see CART-013" in f["message"]]
+    assert pointing and not [f for _, f in _findings(document) if f["rule"] == "CART-013"]
+    report = Report.from_dict(document)
+    text = markdown.render(report)
+    assert text.count("monitoring and managing adverse events") == 1
+    section = text[text.index("### CART-013") :]
+    assert "Next step: on every same-day visit" in section.split("### CART-014")[0].replace("\n", " ")
+    page = html.render(report)
+    assert page.count("monitoring and managing adverse events") == 1 and 'id="rule-CART-013"' in page
