@@ -7,12 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cart837 import logs
-from cart837.batch import InputFile, OutputGate, expand_inputs, file_sha256
+from cart837.batch import OutputGate, file_sha256
 from cart837.config import Config, RuleMode, load_config
 from cart837.decisions import Decisions, load_decisions
+from cart837.inputs import InputFile, expand_inputs, mark_output_tree
 from cart837.parallel import RunSettings, build_index, process_files
-from cart837.results import FileResult, FileStatus, RunMode
+from cart837.results import FileResult, RunMode
 from cart837.rules import all_rules
 
 if TYPE_CHECKING:
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 PathLike = str | Path
 
-
-logs.configure_default()  # a library must not print info logs on the caller's stdout
 
 def fix_many(
     paths: Iterable[PathLike],
@@ -44,23 +42,29 @@ def fix_many(
     `config` is a Config, a configuration file, or None for the CLI's lookup (cart837.toml or
     [tool.cart837] from the current directory up). With `outdir` fixed files are written
     there (mirroring directories as `-o` does), with `in_place` over the inputs, otherwise
-    nowhere (`mode="check"` or a dry run). `jobs` runs files in a process pool; `dask` (a
-    scheduler address or a distributed.Client) runs them on a Dask cluster instead.
+    nowhere (`mode="check"` or a dry run). Directories are scanned as the CLI does (hidden
+    names and earlier output trees left out; unreadable entries are failed results, code
+    E-READ). `jobs` runs files in a process pool; `dask` (a scheduler address or a
+    distributed.Client) runs them on a Dask cluster instead.
     `skip`, `only` (finding ids) and `decisions` (a decisions file) choose which fixes apply, as
     `--skip`, `--only` and `--decisions` do; an id that can name no input raises DecisionsError,
     one that names no finding of its file fails that file.
     """
     if outdir is not None and in_place:
         raise ValueError("use either outdir or in_place, not both")
-    inputs, skipped = expand_inputs([str(p) for p in paths])
+    inputs, known = expand_inputs([str(p) for p in paths], exclude=Path(outdir) if outdir is not None else None)
     if any(item.is_stdin for item in inputs):
         raise ValueError("'-' (standard input) is for the CLI; pass files")
     chosen = _decisions(skip, only, decisions, inputs)
+    if outdir is not None:
+        if any(Path(p).resolve() == Path(outdir).resolve() for p in paths):
+            raise ValueError(f"outdir {outdir} is also an input")
+        mark_output_tree(Path(outdir))
     settings = RunSettings(
         _config(config), _only(rules), RunMode(mode), Path(outdir) if outdir is not None else None, in_place,
         show_phi, keep_changes=RunMode(mode) is RunMode.DIFF, gate=gate, decisions=chosen,
     )
-    results = [FileResult(path, FileStatus.SKIPPED) for path in skipped]
+    results = list(known)  # skipped and unreadable entries, as the CLI reports them first
     if dask is not None:
         from cart837.distributed import run_on_dask
 

@@ -110,18 +110,23 @@ def write_atomically(target: Path, data: bytes | str) -> None:
         output.open(text=isinstance(data, str)).write(data)
 
 
-def remove_live_temps() -> None:
-    """Remove every temp file this process still has open (a stop on a signal: nothing half-written stays)."""
-    for name in list(_LIVE):
+def live_temps() -> frozenset[str]:
+    """Return this process's temp files not yet renamed or removed."""
+    return frozenset(_LIVE)
+
+
+def remove_live_temps(keep: frozenset[str] = frozenset()) -> None:
+    """Remove this process's open temp files but `keep` (a stop on a signal: nothing half-written stays)."""
+    for name in list(_LIVE - keep):
         with contextlib.suppress(OSError):
             os.unlink(name)
         _LIVE.discard(name)
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
-    """Remove temp files a killed run left under `folder` (any depth); return what was removed."""
+def remove_stale_temps(folder: Path, recursive: bool = True) -> list[Path]:
+    """Remove temp files a killed run left in `folder` (at any depth when `recursive`); return them."""
     removed: list[Path] = []
-    for found in _walk_temps(folder):
+    for found in _walk_temps(folder, recursive):
         try:
             found.unlink()
         except OSError:
@@ -130,11 +135,13 @@ def remove_stale_temps(folder: Path) -> list[Path]:
     return removed
 
 
-def _walk_temps(folder: Path) -> Iterator[Path]:
+def _walk_temps(folder: Path, recursive: bool) -> Iterator[Path]:
     for root, _dirs, files in os.walk(folder):
         for name in files:
             if name.startswith(".") and name.endswith(TEMP_SUFFIX):
                 yield Path(root, name)
+        if not recursive:
+            return
 
 
 def _fsync(path: Path, flags: int) -> None:

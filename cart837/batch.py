@@ -8,14 +8,14 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import time
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
 
-import structlog
-
-from cart837.atomic import AtomicFile, is_temp_name
+from cart837 import logs, stop
+from cart837.atomic import AtomicFile
 from cart837.claims.hold import split
 from cart837.claims.model import Claim, PayerId
 from cart837.claims.reader import read_claim
@@ -26,26 +26,16 @@ from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
 from cart837.config import Config
 from cart837.decisions import Decisions, FileReview
 from cart837.episodes import EpisodeIndex, is_cart_relevant
-from cart837.errors import Cart837Error, DecisionsError, InvariantError, Location
+from cart837.errors import Cart837Error, Code, DecisionsError, InvariantError, Location
+from cart837.inputs import InputFile
 from cart837.results import ClaimChange, FileResult, FileStatus, RunMode
 from cart837.rules.base import Action, Finding, Severity
 from cart837.rules.engine import Engine
 from cart837.rules.ids import ClaimScope
 from cart837.spill import SpillList
-from cart837.x12.delimiters import BOM, WHITESPACE
 from cart837.x12.segment import split_segments
 
-log = structlog.get_logger()
-
-
-@dataclass(frozen=True, slots=True)
-class InputFile:
-    """One input: where it is read from and, for `-o`, its path relative to what was given."""
-
-    path: Path
-    display: str
-    relative: Path
-    is_stdin: bool = False
+log = logs.get_logger()
 
 
 class OutputGate(Protocol):
@@ -54,52 +44,6 @@ class OutputGate(Protocol):
     def __call__(self, source: Path, produced: Path | None, display: str, rules: tuple[str, ...]) -> list[str]:
         """Return warnings; `produced` is None when the output is the input unchanged."""
         ...
-
-
-def looks_like_x12(path: Path) -> bool:
-    """Return whether a file's first non-blank bytes after an optional BOM are `ISA`."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    head = head.removeprefix(BOM).lstrip(WHITESPACE)
-    return head.startswith(b"ISA")
-
-
-def expand_inputs(paths: list[str], exclude: Path | None = None) -> tuple[list[InputFile], list[str]]:
-    """Return the files to process and the directory entries skipped as not X12.
-
-    A file reached twice (named twice, or named and inside a directory given) is processed once:
-    read twice, its claims would form episodes with themselves in the index. Files under
-    `exclude` (the `-o` folder) are never inputs found by recursion: a second run with `-o`
-    inside the input folder must not read its own earlier outputs.
-    """
-    excluded = exclude.resolve() if exclude is not None else None
-    inputs: list[InputFile] = []
-    skipped: list[str] = []
-    seen: set[Path] = set()
-
-    def add(item: InputFile) -> None:
-        if item.path.resolve() not in seen:
-            seen.add(item.path.resolve())
-            inputs.append(item)
-
-    for given in paths:
-        if given == "-":  # standard input given twice is a usage error (cli.py)
-            inputs.append(InputFile(Path("-"), "-", Path("stdin.837"), is_stdin=True))
-            continue
-        path = Path(given)
-        if path.is_dir():
-            found_files = (p for p in path.rglob("*") if p.is_file())
-            for found in sorted(p for p in found_files if excluded is None or excluded not in p.resolve().parents):
-                if looks_like_x12(found) and not is_temp_name(found):
-                    add(InputFile(found, str(found), found.relative_to(path)))
-                elif str(found) not in skipped:
-                    skipped.append(str(found))
-        else:
-            add(InputFile(path, given, Path(path.name)))
-    return inputs, skipped
 
 
 def spool_stdin(source: BinaryIO) -> Path:
@@ -144,10 +88,10 @@ def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | C
     except Cart837Error as error:
         return error.with_file(item.display)
     except OSError as error:
-        return Cart837Error(f"cannot read: {error.strerror or error}", Location(item.display))
+        return Cart837Error(f"cannot read: {error.strerror or error}", Location(item.display), Code.READ)
     except Exception:  # noqa: BLE001 - a bug: the file fails alone, -v shows the traceback
         log.exception("internal_error", file=item.display)
-        return Cart837Error("internal error, rerun with -v for the traceback", Location(item.display))
+        return Cart837Error("internal error, rerun with -v for the traceback", Location(item.display), Code.INTERNAL)
     return index
 
 
@@ -184,32 +128,39 @@ class Batch:
         return None
 
     def process(self, number: int, item: InputFile, stdout: BinaryIO | None = None) -> FileResult:
-        """Fix one file; on any error the file fails alone and no output is left behind."""
+        """Fix one file; on any error the file fails alone and no output is left behind.
+
+        A stop (SIGINT/SIGTERM) raises stop.Stopped out of here after removing the temp file.
+        """
+        started = time.perf_counter()
+        log.info("file_started", file=item.display)
         result = FileResult(item.display, FileStatus.UNCHANGED)
         self._held = set()
         target = self.target(item)
         output: AtomicFile | None = None
         try:
-            if target is not None:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                output = AtomicFile(target, durable=self.in_place)
-            elif stdout is not None:
-                output = AtomicFile(Path(tempfile.gettempdir()) / "cart837-stdout")
-            self._run(number, item, result, cast(BinaryIO, output.open()) if output else None)
-            if output is not None:
-                output.close()
-                self._finish_output(item, result, output, stdout)
+            with stop.interruptible():
+                if target is not None:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    output = AtomicFile(target, durable=self.in_place)
+                elif stdout is not None:
+                    output = AtomicFile(Path(tempfile.gettempdir()) / "cart837-stdout")
+                self._run(number, item, result, cast(BinaryIO, output.open()) if output else None)
+                if output is not None:
+                    output.close()
+                    self._finish_output(item, result, output, stdout)
         except Cart837Error as error:
-            _fail(result, error.with_file(item.display).one_line())
+            _fail(result, error.with_file(item.display).one_line(), error.code)
         except OSError as error:
-            _fail(result, f"{item.display}: {error.strerror or error}")
+            _fail(result, *_os_failure(item, target, output, error))
         except Exception:  # noqa: BLE001 - a bug: the file fails alone, -v shows the traceback
             log.exception("internal_error", file=item.display)
-            _fail(result, f"{item.display}: internal error, rerun with -v for the traceback")
+            _fail(result, f"{item.display}: internal error, rerun with -v for the traceback", Code.INTERNAL)
             result.internal_error = True
         finally:
             if output is not None:
                 output.abandon()  # a no-op once committed
+        result.duration = time.perf_counter() - started
         return result
 
     def _run(self, number: int, item: InputFile, result: FileResult, sink: BinaryIO | None) -> None:
@@ -284,7 +235,15 @@ class Batch:
         if self.gate is not None:
             changed = result.status is FileStatus.CHANGED
             rules = tuple(dict.fromkeys(f.rule for f in result.findings if f.fixed))
-            result.warnings.extend(self.gate(item.path, temp if changed else None, item.display, rules))
+            judge = getattr(self.gate, "judge", None)  # a gate that also returns the input's 999
+            if judge is None:
+                result.warnings.extend(self.gate(item.path, temp if changed else None, item.display, rules))
+            else:
+                verdict = judge(item.path, temp if changed else None, item.display, rules)
+                result.warnings.extend(verdict.warnings)
+                result.acknowledgment = verdict.acknowledgment or None
+                if verdict.refusal is not None:
+                    raise verdict.refusal
         if stdout is not None:
             with temp.open("rb") as produced:
                 shutil.copyfileobj(produced, stdout, 1 << 20)
@@ -346,9 +305,23 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _fail(result: FileResult, message: str) -> None:
+def _os_failure(item: InputFile, target: Path | None, output: AtomicFile | None, error: OSError) -> tuple[str, Code]:
+    """Name what an OSError is about: the input (E-READ), or the output that was not written (E-WRITE)."""
+    why = error.strerror or str(error)
+    if error.filename is not None and Path(error.filename) == item.path:
+        return f"{item.display}: cannot read: {why}", Code.READ
+    written = target or (output.target if output is not None and output.target.name != "cart837-stdout" else None)
+    if written is not None:
+        return f"{item.display}: cannot write {written}: {why}", Code.WRITE
+    if output is not None:
+        return f"{item.display}: cannot write the output (temp folder {output.target.parent}): {why}", Code.WRITE
+    return f"{item.display}: cannot read: {why}", Code.READ
+
+
+def _fail(result: FileResult, message: str, code: Code) -> None:
     result.status = FileStatus.FAILED
     result.error = message
+    result.code = code.value
     result.findings = SpillList()
     result.changes = []
     result.claims_changed = 0

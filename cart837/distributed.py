@@ -10,23 +10,25 @@ same names: a shared filesystem.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
-from cart837 import logs
-from cart837.batch import Batch, InputFile, index_file
+from cart837 import logs, stop
+from cart837.batch import Batch, index_file
 from cart837.episodes import EpisodeIndex
-from cart837.errors import Cart837Error
+from cart837.errors import Cart837Error, Code
+from cart837.inputs import InputFile
 from cart837.parallel import RunSettings, merge_indexes
 from cart837.results import FileResult, FileStatus
 
 if TYPE_CHECKING:
     from distributed import Client
 
-log = structlog.get_logger()
+log = logs.get_logger()
+CONNECT_SECONDS = 10
+WORKER_WAIT_SECONDS = float(os.environ.get("CART837_DASK_WAIT_SECONDS", "30"))  # for a scheduler with none yet
 
 
 def _connect(cluster: str | Client) -> tuple[Any, bool]:
@@ -40,9 +42,21 @@ def _connect(cluster: str | Client) -> tuple[Any, bool]:
         return cluster, False
     make: Any = distributed.Client
     try:
-        return make(cluster), True
-    except (OSError, TimeoutError) as error:
-        raise Cart837Error(f"cannot reach the Dask scheduler at {cluster}: {error}") from None
+        client = make(cluster, timeout=CONNECT_SECONDS)
+    except Exception as error:  # noqa: BLE001 - a bad address is a ValueError, a dead one OSError/TimeoutError
+        raise Cart837Error(f"cannot reach the Dask scheduler at {cluster}: {_why(error)}", code=Code.DASK) from None
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+    except Exception:  # noqa: BLE001 - distributed raises TimeoutError, older releases others
+        client.close()
+        raise Cart837Error(
+            f"the Dask scheduler at {cluster} has no workers (waited {WORKER_WAIT_SECONDS:g} s)", code=Code.DASK
+        ) from None
+    return client, True
+
+
+def _why(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def run_on_dask(cluster: str | Client, settings: RunSettings, inputs: Sequence[InputFile]) -> Iterator[FileResult]:
@@ -52,8 +66,13 @@ def run_on_dask(cluster: str | Client, settings: RunSettings, inputs: Sequence[I
         items = [_absolute(item) for item in inputs]
         if settings.outdir is not None:
             settings = replace(settings, outdir=settings.outdir.resolve())
-        index, failures = _index_on(client, settings, items)
-        yield from _fix_on(client, settings, items, index, failures)
+        try:
+            index, failures = _index_on(client, settings, items)
+            yield from _fix_on(client, settings, items, index, failures)
+        except Cart837Error:
+            raise
+        except Exception as error:  # noqa: BLE001 - the cluster itself failed (no worker left, lost scheduler)
+            raise Cart837Error(f"the Dask cluster failed: {_why(error)}", code=Code.DASK) from None
     finally:
         if ours:
             client.close()
@@ -61,7 +80,7 @@ def run_on_dask(cluster: str | Client, settings: RunSettings, inputs: Sequence[I
 
 def _absolute(item: InputFile) -> InputFile:
     if item.is_stdin:
-        raise Cart837Error("a Dask cluster cannot read standard input; give files on a shared path")
+        raise Cart837Error("a Dask cluster cannot read standard input; give files on a shared path", code=Code.USAGE)
     return replace(item, path=item.path.resolve())
 
 
@@ -98,8 +117,12 @@ def _fix_on(
     ), strict=True))
     for number, item in enumerate(items):
         if number in failures:
-            yield FileResult(item.display, FileStatus.FAILED, error=failures[number].one_line())
+            failure = failures[number]
+            yield FileResult(item.display, FileStatus.FAILED, error=failure.one_line(), code=failure.code.value)
             continue
+        if stop.requested() is not None:
+            client.cancel(list(futures.values()))
+            return
         yield _result(item, futures.pop(number))
 
 
@@ -108,7 +131,7 @@ def _result(item: InputFile, future: Any) -> FileResult:
         result: FileResult = future.result()
     except Exception as error:  # noqa: BLE001 - a lost worker fails its file alone
         log.error("dask_task_failed", file=item.display, error=type(error).__name__)
-        result = FileResult(item.display, FileStatus.FAILED, internal_error=True)
+        result = FileResult(item.display, FileStatus.FAILED, internal_error=True, code=Code.WORKER.value)
         result.error = f"{item.display}: internal error on the Dask cluster ({type(error).__name__})"
     future.release()
     return result
@@ -122,8 +145,8 @@ def fix_task(number: int, item: InputFile, settings: RunSettings, index: Episode
     key = (id(settings), id(index))
     cached = _BATCHES.get(key)
     if cached is None:
-        if settings.verbosity is not None:
-            logs.configure(settings.verbosity)
+        if settings.logging is not None:
+            logs.apply(settings.logging)
         _BATCHES.clear()  # one run at a time per worker keeps memory flat
         cached = _BATCHES[key] = (settings, index, settings.batch(index))
     return cached[2].process(number, item)

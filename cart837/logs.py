@@ -1,4 +1,7 @@
-"""structlog set-up, done once from cli.py: JSON lines off a terminal, readable on one, PHI redacted.
+"""cart837's own structlog logger: text or JSON lines, one write() per record, PHI redacted.
+
+The package never calls structlog.configure: a host program's logging stays its own, and
+cart837's records (PHI-redacted) go to stderr through a logger of its own (`get_logger`).
 
 The plan is that no code logs PHI: log calls pass counts, claim ids, file names and the hashed
 patient key only, never segment text, names, member ids, dates of birth or addresses (a test
@@ -12,12 +15,17 @@ Tracebacks (shown with -v) keep their frames but lose the data in exception mess
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import os
 import re
 import sys
 import traceback
-from collections.abc import Mapping, MutableMapping
-from datetime import date, datetime
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import PurePath
@@ -130,34 +138,164 @@ def _drop_exc_info(_logger: object, _method: str, event: MutableMapping[str, Any
     return event
 
 
-def configure(verbosity: int = 0, stream: TextIO | None = None) -> None:
-    """Configure structlog: -q errors only, default warnings, -v info, -vv debug."""
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """How a run logs; it pickles, so worker processes and Dask tasks log like the parent."""
+
+    verbosity: int = 0
+    fmt: str = "text"  # "text" or "json"
+    run_id: str | None = None
+
+
+class LineWriter:
+    """structlog's output end: each record and its newline leave in one write().
+
+    One os.write() per record keeps the lines of several processes writing to one pipe or file
+    whole (a pipe keeps writes up to PIPE_BUF bytes together, a file opened O_APPEND any write).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def msg(self, message: str) -> None:
+        """Write one record as one line."""
+        write_line(self.stream, message)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = failure = err = msg
+
+
+def write_line(stream: TextIO, text: str) -> None:
+    """Write `text` and a newline with one write() where the stream has a file descriptor."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        stream.write(text + "\n")
+        stream.flush()
+        return
+    stream.flush()  # anything buffered first, so the order holds
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    data = (text + "\n").encode(encoding, getattr(stream, "errors", None) or "backslashreplace")
+    while data:
+        written = os.write(descriptor, data)
+        data = data[written:]
+
+
+def _add_run_id(run_id: str) -> Any:
+    def add(_logger: object, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        event.setdefault("run_id", run_id)
+        return event
+
+    return add
+
+
+@dataclass(slots=True)
+class _State:
+    """The package's own logger: configured here, never through structlog.configure (the host's)."""
+
+    settings: LogSettings | None = None
+    stream: TextIO | None = None
+    bound: Any = None
+
+
+_STATE = _State()
+
+
+def configure(
+    verbosity: int = 0, stream: TextIO | None = None, fmt: str | None = None, run_id: str | None = None
+) -> None:
+    """Configure cart837's logger: -q errors only, default warnings, -v info, -vv debug.
+
+    `fmt` "json" or "text"; None picks JSON off a terminal. The host program's structlog and
+    logging set-up are never touched: cart837 logs through a logger of its own.
+    """
     stream = stream or sys.stderr
+    if fmt is None:
+        fmt = "text" if stream.isatty() else "json"
+    settings = LogSettings(verbosity, fmt, run_id)
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     renderer: Any = (
-        structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
-        if stream.isatty()
-        else structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            redact_phi,
-            format_exc_info if verbosity >= 1 else _drop_exc_info,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(stream),
-        cache_logger_on_first_use=False,
-    )
+    processors: list[Any] = [structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)]
+    if run_id:
+        processors.append(_add_run_id(run_id))
+    processors += [redact_phi, format_exc_info if verbosity >= 1 else _drop_exc_info, renderer]
+    _STATE.settings, _STATE.stream = settings, stream
+    _STATE.bound = structlog.wrap_logger(
+        LineWriter(stream), processors=processors, wrapper_class=structlog.make_filtering_bound_logger(level)
+    ).bind()
+
+
+def apply(settings: LogSettings) -> None:
+    """Configure a worker process as its parent was (stderr is inherited)."""
+    configure(settings.verbosity, None, settings.fmt, settings.run_id)
+
+
+def current() -> LogSettings:
+    """Return the settings in force (the library's default until the CLI configures)."""
+    if _STATE.settings is None:
+        configure_default()
+    assert _STATE.settings is not None
+    return _STATE.settings
 
 
 def configure_default() -> None:
-    """For library use: warnings and up, PHI-redacted, on stderr — unless the caller configured structlog.
-
-    structlog's own default prints every level to stdout, where a library caller may be
-    writing fixed files.
-    """
-    if not structlog.is_configured():
+    """For library use: warnings and up, PHI-redacted, on stderr (never stdout, where a caller may write)."""
+    if _STATE.settings is None:
         configure(0, sys.stderr)
+
+
+class _Proxy:
+    """What `get_logger()` returns: the package's logger as configured now."""
+
+    def __getattr__(self, name: str) -> Any:
+        if _STATE.bound is None:
+            configure_default()
+        return getattr(_STATE.bound, name)
+
+
+def get_logger() -> Any:
+    """Return cart837's logger (`log = logs.get_logger()` at the top of a module)."""
+    return _Proxy()
+
+
+def announce(level: str, event: str, text: str, **fields: Any) -> None:
+    """Print a line the CLI always shows (an error, a skip, the summary): plain, or a JSON record in JSON mode.
+
+    Text mode writes `text` as it is; JSON mode writes one record whose `message` is `text`, so
+    every line of standard error is JSON then.
+    """
+    settings = current()
+    stream = sys.stderr  # the CLI's standard error now (the CLI configures its logger on it too)
+    if settings.fmt != "json":
+        write_line(stream, text)
+        return
+    record: dict[str, Any] = {"event": event, "level": level, "timestamp": datetime.now(UTC).isoformat()}
+    if settings.run_id:
+        record["run_id"] = settings.run_id
+    record["message"] = text
+    record.update(fields)
+    write_line(stream, json.dumps(redact_phi(None, level, record), default=str))
+
+
+@contextmanager
+def capture() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Collect every record cart837 logs, at any level, as dicts (tests)."""
+    saved = _STATE.bound
+    entries: list[MutableMapping[str, Any]] = []
+
+    def keep(_logger: object, method: str, event: MutableMapping[str, Any]) -> str:
+        event.setdefault("log_level", method)
+        entries.append(dict(event))
+        return ""
+
+    _STATE.bound = structlog.wrap_logger(
+        LineWriter(io.StringIO()), processors=[redact_phi, keep],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+    ).bind()
+    try:
+        yield entries
+    finally:
+        _STATE.bound = saved

@@ -8,7 +8,10 @@ fixes whole files with the same Batch.process the sequential run uses.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,18 +22,17 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import BinaryIO
 
-import structlog
-
-from cart837 import logs
-from cart837.batch import Batch, InputFile, OutputGate, index_file
+from cart837 import logs, stop
+from cart837.batch import Batch, OutputGate, index_file
 from cart837.config import Config
 from cart837.decisions import Decisions
 from cart837.episodes import EpisodeIndex
-from cart837.errors import Cart837Error
+from cart837.errors import Cart837Error, Code
+from cart837.inputs import InputFile
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules.engine import Engine
 
-log = structlog.get_logger()
+log = logs.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,7 @@ class RunSettings:
     show_phi: bool = False
     keep_changes: bool = False
     gate: OutputGate | None = None
-    verbosity: int | None = None  # configure logging in workers as in the parent; None leaves it alone
+    logging: logs.LogSettings | None = None  # log in workers as in the parent; None leaves them alone
     hold: Path | None = None  # fix --hold DIR
     hold_on: str = "error"  # the least severity that holds a claim
     decisions: Decisions = Decisions()  # frozen: safe as a default
@@ -66,8 +68,11 @@ def build_index(
     if jobs <= 1 or len(inputs) <= 1:
         index, failures = merge_indexes(map(index_file, range(len(inputs)), inputs, repeat(config)))
     else:
-        with ProcessPoolExecutor(min(jobs, len(inputs)), mp_context=_context()) as pool:
-            index, failures = merge_indexes(pool.map(index_file, range(len(inputs)), inputs, repeat(config)))
+        pool = ProcessPoolExecutor(min(jobs, len(inputs)), mp_context=_context(), initializer=stop.install_in_worker)
+        try:
+            index, failures = merge_indexes(pool.map(_index_in_worker, range(len(inputs)), inputs, repeat(config)))
+        finally:
+            _shut_down(pool)
     log.info("episode_index_built", **index.stats())
     return index, failures
 
@@ -113,7 +118,16 @@ def process_files(
         for number, item in enumerate(inputs):
             yield _failed(item, failures[number]) if number in failures else _result(item, futures[number])
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _shut_down(pool)
+
+
+def _shut_down(pool: ProcessPoolExecutor) -> None:
+    """Close the pool; after a stop, tell its workers to abandon the files they hold (their temp files go)."""
+    if stop.requested() is not None:
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public way to reach them
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(process.pid, signal.SIGTERM)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _context() -> BaseContext:
@@ -129,7 +143,7 @@ def _context() -> BaseContext:
 
 
 def _failed(item: InputFile, error: Cart837Error) -> FileResult:
-    return FileResult(item.display, FileStatus.FAILED, error=error.one_line())
+    return FileResult(item.display, FileStatus.FAILED, error=error.one_line(), code=error.code.value)
 
 
 def _result(item: InputFile, future: Future[FileResult]) -> FileResult:
@@ -137,7 +151,7 @@ def _result(item: InputFile, future: Future[FileResult]) -> FileResult:
         return future.result()
     except BrokenProcessPool:
         log.error("worker_died", file=item.display)
-        result = FileResult(item.display, FileStatus.FAILED, internal_error=True)
+        result = FileResult(item.display, FileStatus.FAILED, internal_error=True, code=Code.WORKER.value)
         result.error = f"{item.display}: internal error: its worker process died (out of memory?)"
         return result
 
@@ -146,10 +160,17 @@ _WORKER: list[Batch] = []  # this worker process's Batch, set once by _start_wor
 
 
 def _start_worker(settings: RunSettings, index: EpisodeIndex) -> None:
-    """Set up one worker process: logging as in the parent, and the run's Batch."""
-    if settings.verbosity is not None:
-        logs.configure(settings.verbosity)
+    """Set up one worker process: logging as in the parent, stops, and the run's Batch."""
+    stop.install_in_worker()
+    if settings.logging is not None:
+        logs.apply(settings.logging)
     _WORKER[:] = [settings.batch(index)]
+
+
+def _index_in_worker(number: int, item: InputFile, config: Config) -> EpisodeIndex | Cart837Error:
+    """Pass 1 for one file in a worker; a stop abandons it."""
+    with stop.interruptible():
+        return index_file(number, item, config)
 
 
 def _process_in_worker(number: int, item: InputFile) -> FileResult:

@@ -32,6 +32,7 @@ class FileStatus(StrEnum):
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"
     FAILED = "failed"
+    NOT_PROCESSED = "not_processed"  # the run was stopped (SIGINT/SIGTERM) before this file was done
 
 
 @dataclass(slots=True)
@@ -52,6 +53,10 @@ class FileResult:
     path: str
     status: FileStatus
     error: str | None = None
+    code: str | None = None  # the stable error or skip code (errors.Code), None when the file went through
+    reason: str | None = None  # why a file was skipped or not processed
+    duration: float | None = None  # seconds of work on the file
+    acknowledgment: str | None = None  # pyx12's 999 for the input (fix --validate)
     internal_error: bool = False
     delimiters: dict[str, str | None] | None = None
     sha256_in: str | None = None
@@ -77,6 +82,7 @@ class Totals:
     unchanged: int = 0
     skipped: int = 0
     failed: int = 0
+    not_processed: int = 0
     findings: int = 0
     fixed: int = 0
     flags: int = 0
@@ -117,12 +123,21 @@ class Totals:
         self.claims_to_work += len(to_work)
         self.claims_held += len(result.held)
 
+    @property
+    def processed(self) -> int:
+        """Files read to their end (changed or unchanged)."""
+        return self.changed + self.unchanged
+
     def as_dict(self) -> dict[str, int | str]:
-        """Return the counts by name, in report order; dollars as decimal strings ("81936.85")."""
+        """Return the counts by name, in report order; dollars as decimal strings ("81936.85").
+
+        `not_processed` is there only when a stop left some files undone.
+        """
         return {
             name: money(value) if isinstance(value, Decimal) else value
             for name in Totals.__slots__
             for value in (getattr(self, name),)
+            if name != "not_processed" or value
         }
 
 

@@ -28,8 +28,8 @@ class Summary:
     @property
     def return_code(self) -> int:
         """0 ok, 1 check/diff found something to change, 2 a file failed (DESIGN.md)."""
-        if self.totals.failed:
-            return 2
+        if self.totals.failed or not self.totals.processed:
+            return 2  # a run that read no file to its end did not do its job either
         wants_clean = self.mode in (RunMode.CHECK, RunMode.DIFF)
         if wants_clean and (self.totals.changed or (self.fail_on_flag and self.totals.flags)):
             return 1
@@ -48,6 +48,8 @@ class Summary:
             parts.append(f"{self.totals.skipped} skipped")
         if self.totals.failed:
             parts.append(f"{self.totals.failed} failed")
+        if self.totals.not_processed:
+            parts.append(f"{self.totals.not_processed} not processed")
         totals = self.totals
         noun = "file" if totals.files == 1 else "files"
         fixes = f"{totals.fixed} {fix_word}" + (f" ({dollars(totals.amount_fixed)})" if totals.fixed else "")
@@ -59,6 +61,8 @@ class Summary:
     def explain(self) -> str | None:
         """Return one line saying why the exit code is not 0."""
         code = self.return_code
+        if code == 2 and not self.totals.failed:
+            return "exit 2: no file was processed (nothing found, or everything skipped)"
         if code == 2:
             return f"exit 2: {self.totals.failed} file(s) refused or failed (see the errors above)"
         if code == 1:

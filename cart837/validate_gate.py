@@ -5,6 +5,8 @@ pyx12 itself is run by cart837/validate.py (the only module that imports it).
 
 from __future__ import annotations
 
+import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +27,76 @@ def new_errors(before: ValidationReport, after: ValidationReport) -> list[IgErro
     return found
 
 
-def write_ack(report: ValidationReport, target: Path) -> None:
-    """Write the 999 pyx12 made for a file (atomically)."""
-    if not report.ack:
-        raise ValidationError(f"pyx12 {PYX12_VERSION} wrote no 999 for this file", Location(report.file))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(target, report.ack.encode("ascii", "replace"))
+class AckWriter:
+    """Write the acknowledgments of one run, each with its own interchange control number.
+
+    pyx12 numbers a 999's ISA13 from the clock's minute, so every 999 of a run made within one
+    minute would share it; the run renumbers ISA13 and IEA02 from one start, one per ack. The
+    rest of the 999 is pyx12's, byte for byte: it states only what pyx12 validated.
+    """
+
+    def __init__(self, folder: Path, start: int | None = None) -> None:
+        self.folder = folder
+        self.next_number = start if start is not None else int(time.strftime("%y%m%d%H%M")[1:]) % 1_000_000_000
+
+    def write(self, report: ValidationReport, relative: Path) -> Path:
+        """Write the 999 pyx12 made for a file under the folder, mirroring its relative path."""
+        if not report.ack:
+            raise ValidationError(f"pyx12 {PYX12_VERSION} wrote no 999 for this file", Location(report.file))
+        return self.write_text(report.ack, relative.with_name(relative.name + ".999"))
+
+    def write_text(self, ack: str, relative: Path) -> Path:
+        """Write one acknowledgment (999 or TA1 interchange) with the run's next control number."""
+        target = self.folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, renumber(ack, self.next_number).encode("ascii", "replace"))
+        self.next_number = (self.next_number + 1) % 1_000_000_000
+        return target
+
+
+# TA1 note codes (X12 TA105) for the interchange problems cart837 refuses.
+TA1_NOTES = {"E-IEA02": "001", "E-TRUNCATED": "023", "E-IEA01": "021", "E-ENVELOPE": "024", "E-X12": "024"}
+
+
+def own_ta1(data: bytes, code: str) -> str | None:
+    """Return a TA1 interchange rejecting the interchange that `data` starts, or None without a usable ISA.
+
+    Used only where pyx12 made no acknowledgment at all (it cannot read the interchange): the
+    TA1 says the interchange was rejected and why (TA105), nothing about its content.
+    """
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:106]
+    if len(head) < 106 or not head.startswith(b"ISA"):
+        return None
+    text = head.decode("latin-1")
+    separator, terminator = text[3], text[105]
+    elements = text[:105].split(separator)
+    if len(elements) != 17:
+        return None
+    isa = separator.join([
+        "ISA", "00", " " * 10, "00", " " * 10, elements[7], elements[8], elements[5], elements[6],
+        time.strftime("%y%m%d"), time.strftime("%H%M"), elements[11], elements[12], "000000000", "0", elements[15],
+        elements[16],
+    ])
+    note = TA1_NOTES.get(code, "024")
+    ta1 = separator.join(["TA1", elements[13], elements[9], elements[10], "R", note])
+    return f"{isa}{terminator}{ta1}{terminator}IEA{separator}0{separator}000000000{terminator}\n"
+
+
+def renumber(ack: str, number: int) -> str:
+    """Return an acknowledgment interchange with ISA13 and IEA02 set to `number` (9 digits)."""
+    if not ack.startswith("ISA") or len(ack) < 106:
+        return ack
+    separator = ack[3]
+    elements = ack[:106].split(separator)
+    if len(elements) < 17:
+        return ack
+    old = elements[13]
+    elements[13] = f"{number:09d}"
+    head = separator.join(elements)
+    body = ack[106:]
+    trailer = re.compile(rf"IEA{re.escape(separator)}(\d+){re.escape(separator)}{re.escape(old)}")
+    body = trailer.sub(lambda m: f"IEA{separator}{m.group(1)}{separator}{number:09d}", body)
+    return head + body
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +105,13 @@ class ValidationGate:
 
     def __call__(self, source: Path, produced: Path | None, display: str, rules: tuple[str, ...]) -> list[str]:
         """Validate input and output; raise ValidationError to keep the output from being written."""
+        verdict = self.judge(source, produced, display, rules)
+        if verdict.refusal is not None:
+            raise verdict.refusal
+        return verdict.warnings
+
+    def judge(self, source: Path, produced: Path | None, display: str, rules: tuple[str, ...]) -> GateVerdict:
+        """Validate input and output; return the warnings, the input's 999 and any refusal."""
         before = validate_path(source, display)
         warnings = [f"{display}: note: {note}" for note in before.notes]
         if not before.valid:
@@ -47,12 +120,20 @@ class ValidationGate:
                 "the output is held to have no error the input does not have"
             )
         if produced is None:
-            return warnings
+            return GateVerdict(warnings, before.ack)
         after = validate_path(produced, display)
         worse = new_errors(before, after)
-        if worse:
-            raise ValidationError(_worse_message(worse, rules, before.valid), Location(display))
-        return warnings
+        refusal = ValidationError(_worse_message(worse, rules, before.valid), Location(display)) if worse else None
+        return GateVerdict(warnings, before.ack, refusal)
+
+
+@dataclass(frozen=True, slots=True)
+class GateVerdict:
+    """What `fix --validate` found: warnings, pyx12's 999 for the input, and why the output is refused."""
+
+    warnings: list[str]
+    acknowledgment: str
+    refusal: ValidationError | None = None
 
 
 def _errors_word(count: int) -> str:

@@ -72,6 +72,14 @@ def cart837_command(
     return subprocess.run([*command, *args], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=300)
 
 
+def visible(folder: Path, pattern: str = "*") -> list[Path]:
+    """Return the entries under `folder` (rglob `pattern`), leaving out hidden names: the -o marker, temp files."""
+    if not folder.exists():
+        return []
+    found = folder.rglob(pattern)
+    return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
 def error_lines(stderr: str) -> list[str]:
     """Return the `cart837: error:` lines of a run's standard error."""
     return [line for line in stderr.splitlines() if line.startswith("cart837: error: ")]
@@ -425,8 +433,9 @@ DEPENDENT_CLAIM = ClaimSpec(
 
 def rules_found(path: Path, rule_ids: frozenset[str] | set[str]) -> dict[str, set[str]]:
     """Run `check` on one file with the default configuration; return claim -> rules (of `rule_ids`) with findings."""
-    from cart837.batch import Batch, expand_inputs
+    from cart837.batch import Batch
     from cart837.config import Config
+    from cart837.inputs import expand_inputs
     from cart837.parallel import build_index
     from cart837.results import RunMode
     from cart837.rules.engine import Engine

@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-import structlog
-from structlog.testing import capture_logs
 
 import cart837
 from cart837 import logs
@@ -91,7 +89,7 @@ def _log_lines(verbosity: int, tty: bool, emit: object) -> str:
 
 def test_json_lines_off_a_terminal_and_readable_on_one() -> None:
     def emit() -> None:
-        structlog.get_logger().info("claim_fixed", file="a.837", claim="C1", member_id=MEMBER, note=NM1)
+        logs.get_logger().info("claim_fixed", file="a.837", claim="C1", member_id=MEMBER, note=NM1)
 
     lines = _log_lines(1, False, emit).splitlines()
     record = json.loads(lines[0])
@@ -107,7 +105,7 @@ def test_exception_logged_with_v_is_scrubbed_and_dropped_without() -> None:
         try:
             raise ValueError(f"bad name {NAME!r}")
         except ValueError:
-            structlog.get_logger().exception("internal_error", file="a.837")
+            logs.get_logger().exception("internal_error", file="a.837")
 
     verbose = json.loads(_log_lines(1, False, emit))
     assert "ValueError: bad name '…'" in verbose["exception"] and NAME not in json.dumps(verbose)
@@ -117,7 +115,7 @@ def test_exception_logged_with_v_is_scrubbed_and_dropped_without() -> None:
 
 def test_levels_follow_q_and_v() -> None:
     def emit() -> None:
-        log = structlog.get_logger()
+        log = logs.get_logger()
         log.debug("d")
         log.info("i")
         log.warning("w")
@@ -138,7 +136,7 @@ def test_capture_logs_of_a_run_hold_no_phi(tmp_path: Path) -> None:
 
     logs.configure(2)  # debug: every event reaches the capture
     try:
-        with capture_logs() as captured:
+        with logs.capture() as captured:
             _, result = run_fix(canary_837(), tmp_path, config_of(None))
     finally:
         logs.configure(0)

@@ -7,6 +7,7 @@ asked for, `run.run` carries it out, `output` prints what the user sees.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +17,7 @@ import click
 
 from cart837 import __version__
 from cart837.cli.options import RunOptions, error, load, with_common
-from cart837.errors import Cart837Error
+from cart837.errors import Cart837Error, Code
 from cart837.results import RunMode
 
 if TYPE_CHECKING:
@@ -26,7 +27,24 @@ if TYPE_CHECKING:
 # start in well under 150 ms (issue 14).
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cart837Group(click.Group):
+    """The command group; a bug that escapes a command is one line and exit 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; anything unexpected becomes `cart837: error: internal error ...`."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - the last net under every command
+            from cart837 import logs
+
+            logs.get_logger().exception("internal_error")
+            error("internal error, rerun with -v for the traceback", Code.INTERNAL)
+            sys.exit(2)
+
+
+@click.group(cls=_Cart837Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="cart837")
 def main() -> None:
     """Correct how CAR-T cell therapy is billed on X12 837I files, and report every change."""
@@ -49,6 +67,10 @@ def main() -> None:
     "--hold-on", "hold_on", type=click.Choice(["error", "review"]), default="error", show_default=True,
     help="Hold claims with an error finding, or with an error or review finding.",
 )
+@click.option(
+    "--ack-dir", type=click.Path(file_okay=False),
+    help="With --validate: write pyx12's 999 for every input validated here (and a TA1 when pyx12 makes one).",
+)
 def fix(**options: Any) -> None:
     """Fix PATHS (files, directories or - for stdin) and report what changed."""
     chosen = RunOptions(RunMode.FIX, **options)
@@ -58,6 +80,8 @@ def fix(**options: Any) -> None:
         raise click.UsageError("--dask writes files on the cluster: give -o DIR or --in-place")
     if chosen.dask and "-" in chosen.paths:
         raise click.UsageError("--dask cannot read standard input: give files on a shared path")
+    if chosen.ack_dir and not chosen.validate:
+        raise click.UsageError("--ack-dir needs --validate (a 999 states what pyx12 validated)")
     from cart837.cli.run import run
 
     run(chosen)
@@ -99,8 +123,10 @@ def report_command(report_json: str, markdown_path: str | None, html_path: str |
     from cart837.report import markdown
     from cart837.report import schema as report_schema
     from cart837.report.model import Report
+    from cart837 import logs
     from cart837.report.people import write_people_reports
 
+    logs.configure(0, fmt=os.environ.get("CART837_LOG_FORMAT", "text"))
     try:
         if report_json == "-":
             document = report_schema.parse(sys.stdin.read(), "-")
@@ -180,19 +206,23 @@ def _setting(config: Config, key: str) -> str:
 def validate_command(paths: tuple[str, ...], ack_dir: str | None, show_phi: bool, quiet: bool, verbose: int) -> None:
     """Validate PATHS against the 837I implementation guide with pyx12 (exit 0 valid, 1 invalid, 2 error)."""
     from cart837 import logs, validate, validate_gate  # pyx12 is imported only when asked for
-    from cart837.batch import expand_inputs
+    from cart837.inputs import expand_inputs
 
-    logs.configure(-1 if quiet else verbose)
-    inputs, _skipped = expand_inputs(list(paths))
-    counts = {"valid": 0, "invalid": 0, "failed": 0}
+    logs.configure(-1 if quiet else verbose, fmt="text")
+    inputs, known = expand_inputs(list(paths))
+    for entry in known:
+        if entry.error:
+            error(entry.error, None)
+    acks = validate_gate.AckWriter(Path(ack_dir)) if ack_dir else None
+    counts = {"valid": 0, "invalid": 0, "failed": sum(1 for entry in known if entry.error)}
     for item in inputs:
         try:
             if item.is_stdin:
                 report = validate.validate_bytes(sys.stdin.buffer.read(), "-", show_phi)
             else:
                 report = validate.validate_path(item.path, item.display, show_phi)
-            if ack_dir:
-                validate_gate.write_ack(report, Path(ack_dir) / item.relative.with_name(item.relative.name + ".999"))
+            if acks is not None:
+                acks.write(report, item.relative)
         except Cart837Error as problem:
             error(problem.with_file(item.display).one_line())
             counts["failed"] += 1

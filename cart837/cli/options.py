@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from cart837.config import Config, RuleMode, load_config
-from cart837.errors import Cart837Error
+from cart837.errors import Cart837Error, Code
 from cart837.results import RunMode
 
 if TYPE_CHECKING:  # decisions loads jsonschema and the rules: only runs that read --skip/--only/--decisions
@@ -40,6 +41,7 @@ class RunOptions:
     in_place: bool = False
     validate: bool = False
     dask: str | None = None
+    ack_dir: str | None = None
     fail_on_flag: bool = False
     worklist: str | None = None
     hold: str | None = None
@@ -47,11 +49,19 @@ class RunOptions:
     skip: str | None = None
     only_ids: str | None = None
     decisions_path: str | None = None
+    results: str | None = None
+    log_format: str | None = None
 
     @property
     def verbosity(self) -> int:
         """-1 quiet, 0 default, 1+ verbose."""
         return -1 if self.quiet else self.verbose
+
+    @property
+    def log_fmt(self) -> str:
+        """`--log-format`, else CART837_LOG_FORMAT, else text."""
+        chosen = self.log_format or os.environ.get("CART837_LOG_FORMAT", "text")
+        return chosen if chosen in ("text", "json") else "text"
 
     @property
     def output_dir(self) -> Path | None:
@@ -89,9 +99,17 @@ def report_paths(report: str | None, markdown: str | None, html: str | None) -> 
     return chosen["json"], chosen["md"], chosen["html"]
 
 
-def error(message: str) -> None:
-    """Print one `cart837: error:` line on stderr."""
-    click.echo(f"cart837: error: {message}", err=True)
+def error(message: str, code: Code | None = None) -> None:
+    """Print one `cart837: error:` line on stderr (a JSON record when logs are JSON)."""
+    from cart837 import logs  # structlog: not for --version and --help
+
+    logs.announce("error", "run_failed", f"cart837: error: {message}", code=code.value if code else None)
+
+
+def fail(code: Code, message: str) -> NoReturn:
+    """Stop the run before or outside any file's work: one error line, exit 2."""
+    error(message, code)
+    sys.exit(2)
 
 
 def known_rules() -> dict[str, frozenset[RuleMode]]:
@@ -106,8 +124,7 @@ def load(config_path: str | None) -> Config:
     try:
         return load_config(Path(config_path) if config_path else None, known_rules())
     except Cart837Error as problem:
-        error(problem.one_line())
-        sys.exit(2)
+        fail(problem.code, problem.one_line())
 
 
 def decisions(options: RunOptions) -> Decisions:
@@ -163,6 +180,14 @@ common = [
     click.option(
         "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
         help="Process this many files at a time (a process pool); the report keeps the input order.",
+    ),
+    click.option(
+        "--results", "results", type=click.Path(dir_okay=False),
+        help="Append one JSON line per file to this file as soon as the file is done.",
+    ),
+    click.option(
+        "--log-format", type=click.Choice(["text", "json"]),
+        help="Standard error as text lines, or JSON lines only (default text, or CART837_LOG_FORMAT).",
     ),
 ]
 

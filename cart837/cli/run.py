@@ -3,91 +3,117 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+import uuid
+from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cart837 import logs, parallel
-from cart837.batch import InputFile, OutputGate, expand_inputs, file_sha256, spool_stdin
-from cart837.cli.options import OUTPUT_FILE_SUFFIXES, RunOptions, decisions, error, load, only_rules, report_paths
+from cart837 import logs, parallel, stop
+from cart837.atomic import remove_stale_temps
+from cart837.batch import OutputGate, file_sha256, spool_stdin
+from cart837.cli.acks import RunAcks
+from cart837.cli.options import OUTPUT_FILE_SUFFIXES, RunOptions, decisions, error, fail, load, only_rules, report_paths
 from cart837.cli.output import Reporter, finish, progress, wants_progress
+from cart837.cli.places import Places, prepare_places
 from cart837.decisions import Decisions
-from cart837.errors import Cart837Error
+from cart837.errors import Cart837Error, Code
+from cart837.inputs import InputFile, expand_inputs
 from cart837.parallel import RunSettings
 from cart837.report.json_report import JsonReportWriter, report_document
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.summary import Summary
 
+log = logs.get_logger()
+
 
 def run(options: RunOptions) -> None:
     """Run both passes over the inputs, report each file as it ends, print the summary and exit."""
-    logs.configure(options.verbosity)
+    logs.configure(options.verbosity, fmt=options.log_fmt, run_id=uuid.uuid4().hex[:16])
     config = load(options.config_path)
     implicit = options.config_path is None and config.source != "defaults"
     if implicit and not options.quiet:  # issue 12: a found file must never change a run in silence
         note = f"cart837: using configuration {config.source} (found by lookup; --config FILE names another)"
-        click.echo(note, err=True)
+        logs.announce("info", "config_found", note)
     only = only_rules(options.rules)
-    report_json, report_md, report_html = report_paths(options.report_json, options.report_md, options.report_html)
+    reports = report_paths(options.report_json, options.report_md, options.report_html)
     chosen = decisions(options)
     outdir = options.output_dir
     output_file = _output_file(options)
-    inputs, skipped = expand_inputs(list(options.paths), exclude=None if output_file else outdir)
-    _refuse_usage(options, inputs)
-    _refuse_empty_directories(options.paths, inputs)
+    found = expand_inputs(list(options.paths), exclude=None if output_file else outdir)
+    files = found.files
+    _refuse_usage(options, files, reports[0])
+    _refuse_empty_directories(options.paths, files)
     if output_file is not None:
-        if len(inputs) != 1:
+        if len(files) != 1:
             raise click.UsageError(f"-o {output_file} names a file: give exactly one input (or -o DIR for several)")
         outdir = output_file.parent
-        inputs = [replace(inputs[0], relative=Path(output_file.name))]
+        files = [replace(files[0], relative=Path(output_file.name))]
     if options.to_stdout and sys.stdout.isatty() and not options.quiet:
-        click.echo(
-            "cart837: the fixed file (with patient data) follows on this terminal; to write a file instead: "
-            f"cart837 fix {' '.join(options.paths)} -o FIXED.837",
-            err=True,
+        logs.announce(
+            "info", "stdout_note", "cart837: the fixed file (with patient data) follows on this terminal; to write "
+            f"a file instead: cart837 fix {' '.join(options.paths)} -o FIXED.837",
         )
     if outdir is not None:
-        _refuse_shared_targets(inputs, outdir)
-    inputs = [_spooled(i) if i.is_stdin else i for i in inputs]
-    mode = options.mode
-    summary = Summary(mode, options.fail_on_flag)
-    bar = wants_progress(len(inputs), options.quiet, options.verbose, options.to_stdout or mode is RunMode.DIFF)
+        _refuse_shared_targets(files, outdir)
+    places = prepare_places(options, files, reports, None if output_file else outdir)
+    log.info("run_started", mode=options.mode.value, files=len(files), jobs=options.jobs)
+    previous = stop.install()
+    inputs: list[InputFile] = []
+    summary = Summary(options.mode, options.fail_on_flag)
     try:
+        inputs = [_spooled(i) if i.is_stdin else i for i in files]
         _check_decisions(chosen, inputs)
+        mode = options.mode
+        bar = wants_progress(len(inputs), options.quiet, options.verbose, options.to_stdout or mode is RunMode.DIFF)
         settings = RunSettings(
             config, only, mode, outdir, options.in_place, options.show_phi, keep_changes=mode is RunMode.DIFF,
-            gate=_validation_gate() if options.validate else None, verbosity=options.verbosity,
+            gate=_validation_gate() if options.validate else None, logging=logs.current(),
             hold=Path(options.hold) if options.hold else None, hold_on=options.hold_on, decisions=chosen,
         )
-        reporter = Reporter(mode, summary, bar, options.quiet)
+        acks = RunAcks(Path(options.ack_dir), {i.display: i for i in inputs}) if options.ack_dir else None
+        reporter = Reporter(mode, summary, bar, options.quiet, places.results, acks)
         produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
-        writer = JsonReportWriter(Path(report_json), config, implicit) if report_json else None
-        results = _process(produced, inputs, skipped, writer, bar, reporter)
-        if report_md or report_html:
-            document = report_document(results, config, implicit)
-            _write_people_reports(document, report_md, report_html)
+        stream = sys.stdout if places.report_to_stdout else None
+        report_json = places.report_json
+        writer = JsonReportWriter(report_json, config, implicit, stream) if report_json else None
+        results = _process(produced, inputs, found.known, writer, bar, reporter)
+        if places.report_md or places.report_html:
+            _write_people_reports(report_document(results, config, implicit), places)
         if options.worklist:
             _write_worklist(results, Path(options.worklist))
     finally:
         for item in inputs:
             if item.is_stdin:
                 item.path.unlink(missing_ok=True)
-    finish(summary, options.quiet)
+        places.close()
+        if outdir is not None and output_file is None:
+            remove_stale_temps(outdir)  # what a worker killed mid-file (OOM, a lost Dask worker) left
+        stop.restore(previous)
+    finish(summary, options.quiet, stop.requested())
 
 
-def _refuse_usage(options: RunOptions, inputs: list[InputFile]) -> None:
+def _refuse_usage(options: RunOptions, inputs: list[InputFile], report_json: str | None) -> None:
     """Refuse combinations of options and inputs that cannot work (click's usage error, exit 2)."""
     stdin_items = [i for i in inputs if i.is_stdin]
     if len(stdin_items) > 1:
         raise click.UsageError("'-' may be given once")
     if options.to_stdout and len(inputs) > 1:
         raise click.UsageError("several inputs need -o DIR or --in-place (stdout takes one file)")
+    if options.to_stdout and report_json == "-":
+        raise click.UsageError("--report - writes the report to stdout: give -o DIR or --in-place for the X12")
+    if options.mode is RunMode.DIFF and report_json == "-":
+        raise click.UsageError("diff prints on stdout: give --report a file")
     if options.in_place and stdin_items:
         raise click.UsageError("--in-place cannot rewrite standard input")
+    outdir = options.output_dir
+    if outdir is not None:
+        resolved = outdir.resolve()
+        for given in options.paths:
+            if given != "-" and Path(given).resolve() == resolved:
+                raise click.UsageError(f"-o {outdir} is also an input: write the fixed files to another folder")
 
 
 def _check_decisions(chosen: Decisions, inputs: list[InputFile]) -> None:
@@ -97,8 +123,7 @@ def _check_decisions(chosen: Decisions, inputs: list[InputFile]) -> None:
     try:
         chosen.check_files(file_sha256(item.path) for item in inputs)
     except Cart837Error as problem:
-        error(problem.one_line() if problem.location.file != "-" else problem.message)
-        sys.exit(2)
+        fail(problem.code, problem.one_line() if problem.location.file != "-" else problem.message)
     except OSError:
         return  # an unreadable input fails on its own, with its own line
 
@@ -120,8 +145,7 @@ def _refuse_empty_directories(paths: tuple[str, ...], inputs: list[InputFile]) -
         if given != "-" and folder.is_dir():
             inside = folder.resolve()
             if not any(inside in item.path.resolve().parents for item in inputs if not item.is_stdin):
-                error(f"{given}: no X12 file in this directory (a file is X12 when it starts with ISA)")
-                sys.exit(2)
+                fail(Code.USAGE, f"{given}: no X12 file in this directory (a file is X12 when it starts with ISA)")
 
 
 def _write_worklist(results: list[FileResult], path: Path) -> None:
@@ -133,8 +157,7 @@ def _write_worklist(results: list[FileResult], path: Path) -> None:
     try:
         write_csv(path, items, held)
     except OSError as problem:
-        error(f"{path}: cannot write the work list: {problem.strerror or problem}")
-        sys.exit(2)
+        fail(Code.WRITE, f"{path}: cannot write the work list: {problem.strerror or problem}")
 
 
 def _refuse_shared_targets(inputs: list[InputFile], outdir: Path) -> None:
@@ -159,16 +182,14 @@ def _spooled(item: InputFile) -> InputFile:
 
 def _results(
     settings: RunSettings, inputs: list[InputFile], jobs: int, dask: str | None, to_stdout: bool
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Pass 1 (the episode index), then pass 2: each input's result, in input order."""
     if dask:
-        from cart837.distributed import run_on_dask  # dask is imported only when asked for
-
         try:
-            yield from run_on_dask(dask, settings, inputs)
-        except Cart837Error as problem:
-            error(problem.message)
-            sys.exit(2)
+            from cart837.distributed import run_on_dask  # dask is imported only when asked for
+        except ImportError:
+            fail(Code.DASK, "--dask needs the Dask extra: pip install 'cart837[dask]'")
+        yield from run_on_dask(dask, settings, inputs)
         return
     index, failures = parallel.build_index(inputs, settings.config, jobs)
     yield from parallel.process_files(
@@ -177,37 +198,78 @@ def _results(
 
 
 def _process(
-    produced: Iterator[FileResult],
+    produced: Generator[FileResult, None, None],
     inputs: list[InputFile],
-    skipped: list[str],
+    known: list[FileResult],
     writer: JsonReportWriter | None,
     bar: bool,
-    on_result: Callable[[FileResult], None],
+    reporter: Reporter,
 ) -> list[FileResult]:
-    """Pass 2, file by file: skipped files, then each input; each result is reported as it ends."""
+    """Pass 2, file by file: the entries already decided, then each input, each reported as it ends.
+
+    A stop (SIGINT/SIGTERM) abandons the file in hand; every input not done is reported `not processed`.
+    """
     results: list[FileResult] = []
-    with writer if writer else nullcontext():
-        for path in skipped:
-            results.append(FileResult(path, FileStatus.SKIPPED))
-            on_result(results[-1])
-            if writer:
-                writer.add(results[-1])
-        with progress(inputs, bar) as items:
-            for _item, result in zip(items, produced, strict=True):
-                results.append(result)
-                on_result(result)
-                if writer:
-                    writer.add(result)
+
+    def report(result: FileResult) -> None:
+        results.append(result)
+        reporter(result)
+        if writer:
+            writer.add(result)
+
+    with writer if writer else _nothing():
+        for result in known:
+            report(result)
+        done = 0
+        try:
+            with progress(inputs, bar) as items:
+                for _item in items:
+                    with stop.interruptible():
+                        result = next(produced)
+                    report(result)
+                    done += 1
+        except stop.Stopped:
+            pass
+        except Cart837Error as problem:  # the run as a whole cannot go on (a Dask cluster lost)
+            error(problem.message, problem.code)
+            for item in inputs[done:]:
+                report(_failed(item, problem))
+            done = len(inputs)
+        finally:
+            signum = stop.requested()
+            if signum is not None:
+                produced.close()  # the pool's workers abandon their files too
+                for item in inputs[done:]:
+                    report(_not_processed(item, signum))
     return results
 
 
-def _write_people_reports(document: dict[str, Any], report_md: str | None, report_html: str | None) -> None:
+class _nothing:  # noqa: N801 - a stand-in context manager
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _failed(item: InputFile, problem: Cart837Error) -> FileResult:
+    message = f"{item.display}: not processed: {problem.message}"
+    return FileResult(item.display, FileStatus.FAILED, error=message, code=problem.code.value)
+
+
+def _not_processed(item: InputFile, signum: int) -> FileResult:
+    name = stop.signal_name(signum)
+    return FileResult(
+        item.display, FileStatus.NOT_PROCESSED, code=Code.STOPPED.value,
+        reason=f"not processed: the run was stopped ({name})",
+    )
+
+
+def _write_people_reports(document: dict[str, Any], places: Places) -> None:
     """Write the Markdown and HTML reports (the same data as the JSON one)."""
     from cart837.report.people import write_people_reports  # with jsonschema: ~0.1 s of start-up when not needed
 
     try:
-        markdown_path, html_path = (Path(p) if p else None for p in (report_md, report_html))
-        write_people_reports(document, markdown_path, html_path)
+        write_people_reports(document, places.report_md, places.report_html)
     except OSError as problem:
-        error(f"{problem.filename or 'report'}: cannot write the report: {problem.strerror or problem}")
-        sys.exit(2)
+        fail(Code.WRITE, f"{problem.filename or 'report'}: cannot write the report: {problem.strerror or problem}")

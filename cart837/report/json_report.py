@@ -78,6 +78,8 @@ def _file_head(result: FileResult) -> dict[str, Any]:
         "path": result.path,
         "status": result.status.value,
         "error": result.error,
+        "code": result.code,
+        "reason": result.reason,
         "delimiters": result.delimiters,
         "sha256_in": result.sha256_in,
         "sha256_out": result.sha256_out,
@@ -149,6 +151,7 @@ class JsonReportWriter:
     path: Path
     config: Config | None = None
     implicit: bool = False  # the configuration file was found, not named (--config)
+    stream: IO[str] | None = None  # `--report -`: written there as it goes, no temp file
     totals: Totals = field(default_factory=Totals)
     worklist: list[WorkItem] = field(default_factory=list)
     _output: AtomicFile | None = None
@@ -156,9 +159,11 @@ class JsonReportWriter:
     _count: int = 0
 
     def __enter__(self) -> JsonReportWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._output = AtomicFile(self.path)
-        self._handle = self._output.open(text=True)
+        if self.stream is not None:
+            self._handle = self.stream
+        else:
+            self._output = AtomicFile(self.path)
+            self._handle = self._output.open(text=True)
         head = {"schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "run_date": run_date()}
         self._handle.write(json.dumps(head)[:-1] + ', "files": [\n')
         return self
@@ -179,13 +184,17 @@ class JsonReportWriter:
         self._count += 1
 
     def __exit__(self, *exc: object) -> None:
-        assert self._handle is not None and self._output is not None
+        assert self._handle is not None
         if exc[0] is not None:
-            self._output.abandon()
+            if self._output is not None:
+                self._output.abandon()
             return
         tail = {
             "totals": self.totals.as_dict(), "rules": rules_dict(), "config": config_dict(self.config, self.implicit),
             "worklist": [item.as_dict() for item in ordered(self.worklist)],
         }
         self._handle.write("\n], " + json.dumps(tail)[1:] + "\n")
-        self._output.commit()
+        if self._output is not None:
+            self._output.commit()
+        else:
+            self._handle.flush()

@@ -14,9 +14,6 @@ from cart837.report.model import Report
 def write_people_reports(document: Mapping[str, Any], markdown_path: Path | None, html_path: Path | None) -> None:
     """Render and write whichever of the Markdown and HTML reports were asked for."""
     report = Report.from_dict(document)
-    for path in (markdown_path, html_path):
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
     if markdown_path is not None:
         write_atomically(markdown_path, markdown.render(report))
     if html_path is not None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cart837.batch import Batch, InputFile
+from cart837.batch import Batch
 from cart837.claims.edits import (
     Edit,
     add_modifier,
@@ -33,6 +33,7 @@ from cart837.claims.writer import write_events
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, EpisodeView
 from cart837.errors import InvariantError
+from cart837.inputs import InputFile
 from cart837.results import FileStatus, RunMode
 from cart837.rules.engine import ClaimOutcome, Engine
 from tests.support import (

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from cart837.cli import main
 from tests.cli.terminal import run_cli
 from tests.report.samples import canary_837
+from tests.support import visible
 
 
 def _batch(folder: Path, broken: bool = False) -> Path:
@@ -49,7 +50,7 @@ def test_failed_file_exit_2_explained_in_one_line(tmp_path: Path) -> None:
         "4 files: 3 changed, 0 unchanged, 1 failed; 12 fixes ($36,000.00), 0 flags; 0 claims need a person",
         "exit 2: 1 file(s) refused or failed (see the errors above)",
     ]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["f0.837", "f1.837", "f2.837"]
+    assert sorted(p.name for p in visible(tmp_path / "out")) == ["f0.837", "f1.837", "f2.837"]
 
 
 def test_quiet_keeps_errors_and_drops_the_summary(tmp_path: Path) -> None:
@@ -64,14 +65,14 @@ def test_error_line_clears_the_progress_bar_first(tmp_path: Path) -> None:
     assert "\r\x1b[2Kcart837: error: " in outcome.stderr
 
 
-def test_verbose_logs_json_lines_off_a_terminal(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["check", str(_batch(tmp_path)), "-v"])
+def test_verbose_logs_with_log_format_json_are_json_lines_only(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(_batch(tmp_path)), "-v", "--log-format", "json"])
     assert result.exit_code == 1
-    records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in result.stderr.splitlines()]  # every line, the summary too
     events = [r["event"] for r in records]
     assert "episode_index_built" in events and events.count("claim_fixed") == 6
-    assert all(r["level"] == "info" for r in records)
-    assert result.stderr.splitlines()[-1] == "exit 1: some claims would change"
+    assert len({r["run_id"] for r in records}) == 1
+    assert records[-1]["message"] == "exit 1: some claims would change" and records[-1]["exit_code"] == 1
 
 
 def test_verbose_logs_readable_on_a_terminal(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cart837.cli import main
-from tests.support import PUBLIC, ROOT, cart837_command, error_lines
+from tests.support import PUBLIC, ROOT, cart837_command, error_lines, visible
 
 SCENARIO = ROOT / "fixtures" / "scenarios" / "catiii-2025-crosswalk"
 CHANGING = SCENARIO / "input.837"  # fix changes it into expected.837
@@ -95,7 +95,7 @@ def test_check_and_diff_write_nothing(tmp_path: Path) -> None:
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in visible(folder) if p.is_file()}
 
 
 # -- standard input and output --------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_directory_mirrors_paths_skips_notes_and_isolates_the_bad_file(process: 
         "0 claims need a person"
     )
     assert done.stderr.splitlines()[-1] == "exit 2: 1 file(s) refused or failed (see the errors above)"
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["car-t.837", "sub/clean.edi"]
+    assert sorted(str(p.relative_to(out)) for p in visible(out) if p.is_file()) == ["car-t.837", "sub/clean.edi"]
     assert (out / "car-t.837").read_bytes() == FIXED.read_bytes()
     assert (out / "sub" / "clean.edi").read_bytes() == CLEAN.read_bytes()
     statuses = {Path(f["path"]).name: f["status"] for f in json.loads((tmp_path / "r.json").read_text())["files"]}
@@ -162,7 +162,7 @@ def test_plain_files_go_under_their_base_names(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run(["fix", str(CHANGING), str(CLEAN), "-o", str(out)])
     assert done.code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["input.837", CLEAN.name]
+    assert sorted(p.name for p in visible(out)) == ["input.837", CLEAN.name]
 
 
 def test_two_inputs_with_one_target_are_a_usage_error(tmp_path: Path) -> None:
@@ -302,6 +302,6 @@ def test_outputs_inside_the_input_folder_are_not_read_back(tmp_path: Path) -> No
     first = run(["fix", str(folder), "-o", str(out)])
     second = run(["fix", str(folder), "-o", str(out)])
     assert first.code == second.code == 0
-    assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == [Path("claims.837")]
+    assert sorted(p.relative_to(out) for p in visible(out) if p.is_file()) == [Path("claims.837")]
     assert (out / "claims.837").read_bytes() == FIXED.read_bytes()
     assert second.summary.startswith("1 file:"), second.summary

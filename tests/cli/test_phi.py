@@ -30,6 +30,7 @@ def _run(folder: Path, command: str, *extra: str) -> tuple[int, str, dict[str, s
     (batch / "cart.837").write_bytes(canary_837())
     (batch / "broken.837").write_bytes(canary_837("B1", "B2").replace(b"SE*", b"SE*9", 1))
     out = folder / f"reports-{command}"
+    out.mkdir(exist_ok=True)
     args = [command, str(batch), "--report", str(out / REPORTS[0]), "--report-md", str(out / REPORTS[1])]
     args += ["--report-html", str(out / REPORTS[2]), *extra]
     if command == "fix":
@@ -47,7 +48,7 @@ def test_canary_file_has_findings_to_report(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("command", "verbosity"), [("fix", "-v"), ("fix", "-vv"), ("check", "-v"), ("diff", "-vv")])
 def test_no_canary_anywhere_by_default(tmp_path: Path, command: str, verbosity: str) -> None:
-    code, terminal, reports = _run(tmp_path, command, verbosity)
+    code, terminal, reports = _run(tmp_path, command, verbosity, "--log-format", "json")
     assert code == 2
     assert '"event": "claim_fixed"' in terminal  # the logs did run
     assert _leaks(terminal) == []
@@ -68,7 +69,7 @@ def test_internal_error_traceback_with_v_holds_no_phi(tmp_path: Path, monkeypatc
         raise ValueError(f"cannot pair {patient.last_name} {patient.member_id} born {patient.birth_date!r}")
 
     monkeypatch.setattr(Engine, "run", broken_run)
-    code, terminal, reports = _run(tmp_path, "fix", "-v")
+    code, terminal, reports = _run(tmp_path, "fix", "-v", "--log-format", "json")
     assert code == 2
     assert "internal error, rerun with -v for the traceback" in terminal
     record = json.loads(next(line for line in terminal.splitlines() if '"internal_error"' in line))

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from cart837.cli import main
-from tests.support import PUBLIC, REFUSED, WELL_FORMED, cart837_command, error_lines
+from tests.support import PUBLIC, REFUSED, WELL_FORMED, cart837_command, error_lines, visible
 
 BOM = b"\xef\xbb\xbf"
 
@@ -38,7 +38,7 @@ def test_refused_alone_with_cli_runner(rel: str, tmp_path: Path) -> None:
     errors = error_lines(result.stderr)
     assert errors == [f"cart837: error: {PUBLIC / rel}: {_position(rel)}: {_message(rel)}"]
     assert "Traceback" not in result.stderr and result.stdout == ""
-    assert not (tmp_path / "out").exists() or list((tmp_path / "out").rglob("*")) == []
+    assert visible(tmp_path / "out") == []
 
 
 @pytest.mark.parametrize("rel", sorted(REFUSED))
@@ -84,4 +84,4 @@ def test_batch_of_all_public_files(runner: str, tmp_path: Path) -> None:
         assert (out / rel).read_bytes() == (PUBLIC / rel).read_bytes(), rel
     assert "Traceback" not in stderr
     assert "15 files: 0 changed, 10 unchanged, 1 skipped, 4 failed; 0 fixes, 0 flags; 0 claims need a person" in stderr
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(WELL_FORMED)
+    assert sorted(str(p.relative_to(out)) for p in visible(out) if p.is_file()) == sorted(WELL_FORMED)

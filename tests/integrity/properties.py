@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from cart837.batch import Batch, expand_inputs
+from cart837.batch import Batch
 from cart837.config import Config
+from cart837.inputs import expand_inputs
 from cart837.parallel import build_index
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules.engine import Engine

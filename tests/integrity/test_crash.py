@@ -48,7 +48,7 @@ def batch(seeds: dict[str, tuple[bytes, bytes]], tmp_path: Path) -> tuple[Path, 
 
 
 def _finals(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in folder.iterdir() if not is_temp_name(p)} if folder.exists() else {}
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")} if folder.exists() else {}
 
 
 def _kill_when(command: list[str], ready: Callable[[], bool]) -> None:
@@ -76,6 +76,11 @@ def test_sigkill_mid_batch_leaves_only_complete_outputs(
     assert all(data == outputs[name] for name, data in finals.items())
     assert len(temps) <= 1  # the file in progress: hidden, never under a final name (README, Guarantees)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == inputs
+    (out / ".batch00.837.deadbeef.cart837-tmp").write_bytes(b"ISA")  # as a kill mid-file leaves one
+    again = subprocess.run([*CLI, "fix", str(folder / "batch00.837"), "-o", str(out)], capture_output=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in out.iterdir() if is_temp_name(p)] == []  # the next run over the output removes them
+    assert _finals(out)["batch00.837"] == outputs["batch00.837"]
 
 
 def test_sigkill_mid_in_place_batch_leaves_each_file_old_or_new(

@@ -14,7 +14,7 @@ from cart837.rules import engine as engine_module
 from cart837.rules.base import Action, Proposal, Rule, RuleContext
 from cart837.validate import validate_path
 from tests.integrity.support import cart837
-from tests.support import gen837i
+from tests.support import gen837i, visible
 
 
 def _cart_file(tmp_path: Path, name: str = "in.837") -> Path:
@@ -59,7 +59,7 @@ def test_an_output_that_breaks_validation_is_not_written(tmp_path: Path, monkeyp
     assert error.startswith(f"cart837: error: {source}: fixed output not written: it fails IG validation (pyx12 4.0.0)")
     assert "SV202-3" in error and error.endswith("changed by CART-099")
     assert not (tmp_path / "out" / "in.837").exists()
-    assert list((tmp_path / "out").iterdir()) == []
+    assert visible(tmp_path / "out") == []
 
 
 def test_without_validate_the_same_output_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,6 +46,7 @@ def run_batch(folder: Path, *extra: str) -> Run:
     """Run fix on the batch with --report, --report-md and --report-html (and `extra` options)."""
     batch = make_batch(folder)
     out = folder / "reports"
+    out.mkdir(exist_ok=True)  # a report folder must exist (a typo must not create a tree)
     paths = (out / "report.json", out / "report.md", out / "report.html")
     args = ["fix", str(batch), "-o", str(folder / "fixed"), "--report", str(paths[0])]
     args += ["--report-md", str(paths[1]), "--report-html", str(paths[2]), *extra]

@@ -7,8 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cart837.batch import Batch, expand_inputs
+from cart837.batch import Batch
 from cart837.config import Config, from_mapping
+from cart837.inputs import expand_inputs
 from cart837.parallel import build_index
 from cart837.results import FileResult, RunMode
 from cart837.rules import all_rules

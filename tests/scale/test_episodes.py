@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cart837.batch import InputFile, interest_for
+from cart837.batch import interest_for
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream
@@ -19,6 +19,7 @@ from cart837.codes.tables import CodeTable, Step
 from cart837.config import Config
 from cart837.episodes import EpisodeIndex, EpisodeLine, is_cart_relevant
 from cart837.errors import ClaimStructureError
+from cart837.inputs import InputFile
 from cart837.inttable import IntTable, MemberIds
 from cart837.parallel import build_index
 from cart837.rules.engine import Engine
