@@ -91,11 +91,11 @@ def test_a_run_that_processed_no_file_is_exit_2(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     done = run("fix", str(empty), "-o", str(tmp_path / "out"))
-    assert (done.code, done.lines) == (2, [
-        "0 files: 0 changed, 0 unchanged; 0 fixes, 0 flags; 0 claims need a person",
-        "exit 2: no file was processed (nothing found, or everything skipped)",
-    ])
+    assert (done.code, done.lines) == (
+        2, [f"cart837: error: {empty}: no X12 file in this directory (a file is X12 when it starts with ISA)"]
+    )
     only_notes = tmp_path / "notes"
     only_notes.mkdir()
     (only_notes / "readme.txt").write_text("hello\n")
+    (only_notes / ".hidden.837").write_bytes(CHANGING.read_bytes())
     assert run("check", str(only_notes)).code == 2
