@@ -58,6 +58,8 @@ def run(options: RunOptions) -> None:
         )
     if outdir is not None:
         _refuse_shared_targets(files, outdir)
+    if not any(item.is_stdin for item in files):
+        _check_decisions(chosen, files)  # before anything is created
     places = prepare_places(options, files, reports, None if output_file else outdir)
     log.info("run_started", mode=options.mode.value, files=len(files), jobs=options.jobs)
     previous = stop.install()
@@ -65,7 +67,8 @@ def run(options: RunOptions) -> None:
     summary = Summary(options.mode, options.fail_on_flag)
     try:
         inputs = [_spooled(i) if i.is_stdin else i for i in files]
-        _check_decisions(chosen, inputs)
+        if any(item.is_stdin for item in inputs):
+            _check_decisions(chosen, inputs)  # standard input is read only now
         mode = options.mode
         bar = wants_progress(len(inputs), options.quiet, options.verbose, options.to_stdout or mode is RunMode.DIFF)
         settings = RunSettings(

@@ -21,7 +21,7 @@ from cart837.report.json_report import report_document
 from cart837.report.schema import validate
 from cart837.results import FileResult, FileStatus
 from cart837.validate import validate_bytes
-from tests.support import ROOT, error_lines, generate, read_claims
+from tests.support import ROOT, error_lines, generate, read_claims, visible
 
 DEMO = ROOT / "fixtures" / "demo"
 DEMO_FILES = sorted(p for p in DEMO.iterdir() if p.suffix != ".md")
@@ -138,7 +138,7 @@ def test_unknown_ids_are_one_line_exit_2_and_write_nothing(tmp_path: Path) -> No
         code, _, stderr = _run(["fix", str(path), "-o", str(out), *args])
         lines = error_lines(stderr)
         assert code == 2 and len(lines) == 1 and named in lines[0], stderr
-        assert not out.exists() or not any(out.iterdir())
+        assert visible(out) == []  # the -o marker aside, nothing written
     changed = tmp_path / "changed.837"
     changed.write_bytes(path.read_bytes().replace(b"~", b"~\n", 1))
     decisions = tmp_path / "d.json"
