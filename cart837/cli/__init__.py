@@ -120,10 +120,10 @@ def report_command(report_json: str, markdown_path: str | None, html_path: str |
 
     The options have the names they have on fix: --report-md, --report-html, --worklist.
     """
+    from cart837 import logs
     from cart837.report import markdown
     from cart837.report import schema as report_schema
     from cart837.report.model import Report
-    from cart837 import logs
     from cart837.report.people import write_people_reports
 
     logs.configure(0, fmt=os.environ.get("CART837_LOG_FORMAT", "text"))
