@@ -27,7 +27,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cart837.batch", "cart837.validate_gate"),
     ("cart837.parallel",),
     ("cart837.distributed",),
-    ("cart837.api", "cart837.review", "cart837.cli"),
+    ("cart837.api",),
+    ("cart837.review",),  # the review page calls the library API; the CLI starts it
+    ("cart837.cli",),
     ("cart837.__main__",),
 )
 

@@ -1,4 +1,4 @@
-"""The `cart837` command (click): fix, check, diff, rules, report, validate.
+"""The `cart837` command (click): fix, check, diff, rules, report, validate, serve.
 
 The commands only gather options: `options.RunOptions` holds what a fix/check/diff run was
 asked for, `run.run` carries it out, `output` prints what the user sees.
@@ -150,6 +150,31 @@ def report_command(report_json: str, markdown_path: str | None, html_path: str |
         sys.exit(2)
     except OSError as problem:
         error(f"{problem.filename or 'report'}: cannot write the report: {problem.strerror or problem}")
+        sys.exit(2)
+
+
+@main.command("serve")
+@click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8837, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("-v", "--verbose", count=True, help="More log output (never PHI).")
+def serve_command(folder: str | None, host: str, port: int, config_path: str | None, verbose: int) -> None:
+    """Review files in a local web page before submission: accept or reject each fix, download."""
+    try:
+        from cart837.review.server import serve
+    except ImportError as problem:
+        missing = problem.name or "a package"
+        error(f"`cart837 serve` needs the review extra ({missing} is not installed): pip install 'cart837[review]'")
+        sys.exit(2)
+    from cart837 import logs
+
+    logs.configure(verbose)
+    config = load(config_path)
+    try:
+        serve(Path(folder) if folder else None, host, port, config, click.echo)
+    except OSError as problem:
+        error(f"cannot listen on {host}:{port}: {problem.strerror or problem}")
         sys.exit(2)
 
 
