@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint pytest fuzz bench golden docs report-screenshot clean
+.PHONY: install demo test lint pytest fuzz bench golden docs report-screenshot review-screenshots clean
 
 install: $(STAMP)
 
@@ -20,6 +20,7 @@ demo: install
 		--report-md out/report.md --report-html out/report.html --worklist out/worklist.csv
 	@echo "fixed files in ./out/fixed; reports (work list first): ./out/report.json, ./out/report.md,"
 	@echo "./out/report.html; the claims that need a person: ./out/worklist.csv"
+	@echo "review before submitting: $(BIN)/cart837 serve fixtures/demo   (then open the address it prints)"
 
 lint: install
 	$(BIN)/ruff check cart837 tests bench
@@ -72,3 +73,8 @@ report-screenshot: install
 	$(BIN)/cart837 fix fixtures/demo -q -o out/screenshot-fixed --report-html out/demo-report.html
 	$(BIN)/python -m tests.report.browser out/demo-report.html out/demo-report.png 1200x1400
 	$(BIN)/python -m tests.report.browser out/demo-report.html docs/report.png 1240x1000 0.7
+
+# The review page's main screens (home, work list, a rejected fix, a refused file) in headless
+# Chromium through chromedriver: out/review-*.png (the README shows copies from docs/).
+review-screenshots: install
+	$(BIN)/python -m tests.review.screens out
