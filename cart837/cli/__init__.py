@@ -30,6 +30,23 @@ if TYPE_CHECKING:
 class _Cart837Group(click.Group):
     """The command group; a bug that escapes a command is one line and exit 2, never a traceback."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the CLI; with JSON logs asked for, click's usage errors are JSON records too."""
+        if not _json_logs_asked(sys.argv[1:]):
+            return super().main(*args, **kwargs)
+        from cart837 import logs
+
+        logs.configure(0, fmt="json")
+        try:
+            kwargs["standalone_mode"] = False
+            outcome = super().main(*args, **kwargs)
+        except click.ClickException as problem:
+            logs.announce("error", "usage_error", f"cart837: error: {problem.format_message()}", code=Code.USAGE.value)
+            sys.exit(problem.exit_code)
+        except click.Abort:
+            sys.exit(1)
+        sys.exit(outcome if isinstance(outcome, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; anything unexpected becomes `cart837: error: internal error ...`."""
         try:
@@ -42,6 +59,14 @@ class _Cart837Group(click.Group):
             logs.get_logger().exception("internal_error")
             error("internal error, rerun with -v for the traceback", Code.INTERNAL)
             sys.exit(2)
+
+
+def _json_logs_asked(argv: list[str]) -> bool:
+    """Whether JSON logs are asked for (`--log-format json`, or CART837_LOG_FORMAT=json), before click parses."""
+    pairs = zip(argv, argv[1:], strict=False)
+    if "--log-format=json" in argv or any(a == "--log-format" and b == "json" for a, b in pairs):
+        return True
+    return os.environ.get("CART837_LOG_FORMAT") == "json" and not any(a.startswith("--log-format") for a in argv)
 
 
 @click.group(cls=_Cart837Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -142,3 +142,11 @@ def test_reports_and_outputs_follow_the_umask(tmp_path: Path, umask: int, mode: 
     assert done.code == 0, done.stderr
     for path in [*reports, out / CHANGING.name]:
         assert stat.S_IMODE(path.stat().st_mode) == mode, path.name
+
+
+def test_with_json_logs_even_a_usage_error_is_a_json_line(tmp_path: Path) -> None:
+    done = run("fix", str(CHANGING), "--log-format", "json", "--jobs", "0")
+    assert done.code == 2
+    records = [json.loads(line) for line in done.lines]
+    assert [(r["event"], r["code"]) for r in records] == [("usage_error", "E-USAGE")]
+    assert "--jobs" in records[0]["message"]
