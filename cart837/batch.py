@@ -112,7 +112,7 @@ class Batch:
     hold_on: str = "error"
     decisions: Decisions = field(default_factory=Decisions)
     interest: Interest = field(init=False)
-    _held: set[int] = field(default_factory=set, init=False)  # the current file's held claims, by order
+    _held: set[int] = field(default_factory=set, init=False)  # the current file's held claims: CLM offsets out
 
     def __post_init__(self) -> None:
         self.interest = interest_for(self.config, self.index.member_ids)
@@ -186,14 +186,12 @@ class Batch:
     def _output(
         self, number: int, item: InputFile, stream: FileStream, result: FileResult, review: FileReview
     ) -> Iterator[bytes]:
-        ordinal = -1
+        written = 0  # bytes yielded so far: where the claim `fix` is asked about starts in the output
         holding = self.hold is not None and self.mode is RunMode.FIX
         hold_rank = Severity(self.hold_on).rank
         occurrences: dict[tuple[str, str, str, int, str], int] = {}
 
         def fix(event: ClaimBytes) -> Claim | None:
-            nonlocal ordinal
-            ordinal += 1
             claim = read_claim(event, item.display)
             position = event.segment_index - event.transaction_start + 1
             key = (event.interchange, event.group, event.transaction, position, claim.id)
@@ -207,7 +205,7 @@ class Batch:
             findings = outcome.findings
             if holding and any(f.severity.rank <= hold_rank for f in findings):
                 result.held.append(claim.id)
-                self._held.add(ordinal)
+                self._held.add(written)  # not an ordinal: claims no rule reads never reach fix()
                 findings = tuple(_not_applied(f) for f in findings)  # held claims go out as they came in
                 outcome = replace(outcome, claim=claim, findings=findings, changed=False)
             result.findings.extend(findings)
@@ -225,7 +223,9 @@ class Batch:
             if self.keep_changes:
                 result.changes.append(_trailer_change(event, trailer))
 
-        return write_events(stream.events(), fix, recounted)
+        for data in write_events(stream.events(), fix, recounted):
+            yield data
+            written += len(data)
 
     def _finish_output(self, item: InputFile, result: FileResult, output: AtomicFile, stdout: BinaryIO | None) -> None:
         temp = output.temp

@@ -1,6 +1,6 @@
 """Split a produced 837I into the outbound file and the held one (`fix --hold DIR`, issue 12).
 
-Held claims (named by their order in the file) go to a second, separate 837I with the same
+Held claims (named by the byte offset of their CLM in the produced file) go to a second, separate 837I with the same
 envelopes; the others stay in the outbound file. Each claim's 2300/2400 bytes move unchanged;
 each file gets the header of every transaction it has claims of and the HL loops above them
 (2000A/2000B/2000C), HL ids renumbered in each file (HL01 from 1, HL02 the new parent id). SE01,
@@ -143,7 +143,7 @@ class _Sink:
 
 
 def split(source: BinaryIO, outbound: BinaryIO, held: BinaryIO, held_claims: frozenset[int]) -> tuple[int, int]:
-    """Write the claims numbered in `held_claims` (0-based, file order) to `held`, the rest to `outbound`.
+    """Write the claims whose CLM starts at a byte offset in `held_claims` to `held`, the rest to `outbound`.
 
     Returns (claims written to outbound, claims written to held).
     """
@@ -153,7 +153,7 @@ def split(source: BinaryIO, outbound: BinaryIO, held: BinaryIO, held_claims: fro
     current: _Block | None = None
     claim: list[bytes] | None = None
     claim_sink: _Sink | None = None
-    ordinal = 0
+    offset = 0  # of the current segment's first byte (line breaks before a tag belong to the segment)
     in_header = False
 
     def flush_claim() -> None:
@@ -168,6 +168,7 @@ def split(source: BinaryIO, outbound: BinaryIO, held: BinaryIO, held_claims: fro
         claim, claim_sink = None, None
 
     for raw in segments(source):
+        start, offset = offset, offset + len(raw)
         if not element:
             at = raw.find(b"ISA")
             element, terminator = raw[at + 3 : at + 4], raw[at + 105 : at + 106]
@@ -190,8 +191,8 @@ def split(source: BinaryIO, outbound: BinaryIO, held: BinaryIO, held_claims: fro
             blocks[current.hl_id] = current
         elif tag == b"CLM":
             flush_claim()
-            claim, claim_sink = [raw], sinks[1 if ordinal in held_claims else 0]
-            ordinal += 1
+            clm = start + len(raw) - len(raw.lstrip(b"\r\n \t\xef\xbb\xbf"))
+            claim, claim_sink = [raw], sinks[1 if clm in held_claims else 0]
         elif tag == b"SE":
             flush_claim()
             for sink in sinks:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cart837.cli import main
 from tests.cli.terminal import run_cli
-from tests.support import pyx12_valid
+from tests.support import generate, pyx12_valid
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "fixtures" / "demo"
@@ -150,3 +150,21 @@ def test_fixed_x12_on_a_terminal_says_how_to_write_a_file() -> None:
     assert f"cart837 fix {source} -o FIXED.837" in shown.stderr
     piped = run_cli(["fix", source])
     assert "to write a file instead" not in piped.stderr
+
+
+def test_hold_moves_the_claims_with_an_error_when_other_claims_pass_through(tmp_path: Path) -> None:
+    # Non-CAR-T claims never reach the rules: the held claims must still be the ones with the error
+    # (the split once counted only the claims the rules saw, and held, and sent, the wrong ones).
+    source = generate(claims=20, seed=7, scenarios=("orphan_admin",), folder=tmp_path)
+    args = ["fix", str(source), "-o", str(tmp_path / "out.837"), "--hold", str(tmp_path / "held"),
+            "--report", str(tmp_path / "r.json")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    entry = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]
+    errors = {f["claim"] for f in entry["findings"] if f["severity"] == "error"}
+    held_claims = _claims((tmp_path / "held" / "out.837").read_bytes())
+    sent_claims = _claims((tmp_path / "out.837").read_bytes())
+    assert len(errors) >= 3 and set(entry["held"]) == errors
+    assert [_claim_id(c) for c in held_claims] == entry["held"]
+    assert not errors & {_claim_id(c) for c in sent_claims}
+    assert Counter(held_claims) <= Counter(_claims(source.read_bytes()))
