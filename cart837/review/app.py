@@ -27,8 +27,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cart837.batch import looks_like_x12
 from cart837.config import Config
+from cart837.inputs import looks_like_x12
 from cart837.report.json_report import report_document
 from cart837.report.segments import Piece, compare
 from cart837.review.security import xsrf_value
