@@ -58,6 +58,8 @@ def run(options: RunOptions) -> None:
         )
     if outdir is not None:
         _refuse_shared_targets(files, outdir)
+    if options.hold:
+        _refuse_hold_overwrites(files, Path(options.hold), outdir)
     if not any(item.is_stdin for item in files):
         _check_decisions(chosen, files)  # before anything is created
     places = prepare_places(options, files, reports, None if output_file else outdir)
@@ -171,6 +173,18 @@ def _refuse_shared_targets(inputs: list[InputFile], outdir: Path) -> None:
         if target in seen:
             raise click.UsageError(f"{seen[target]} and {item.display} would both be written to {target}")
         seen[target] = item.display
+
+
+def _refuse_hold_overwrites(inputs: list[InputFile], hold: Path, outdir: Path | None) -> None:
+    """Refuse a --hold DIR whose held file would land on an input or its outbound file (claims would be lost)."""
+    for item in inputs:
+        if item.is_stdin:
+            continue
+        held = (hold / item.relative).resolve()
+        if held == item.path.resolve() or (outdir is not None and held == (outdir / item.relative).resolve()):
+            raise click.UsageError(
+                f"--hold {hold} would write the held claims of {item.display} over {held}: hold them in another folder"
+            )
 
 
 def _validation_gate() -> OutputGate:

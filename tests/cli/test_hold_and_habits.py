@@ -168,3 +168,21 @@ def test_hold_moves_the_claims_with_an_error_when_other_claims_pass_through(tmp_
     assert [_claim_id(c) for c in held_claims] == entry["held"]
     assert not errors & {_claim_id(c) for c in sent_claims}
     assert Counter(held_claims) <= Counter(_claims(source.read_bytes()))
+
+
+@pytest.mark.parametrize("where", ["same folder as -o", "the input's folder with --in-place"])
+def test_hold_folder_that_would_overwrite_a_file_is_a_usage_error(tmp_path: Path, where: str) -> None:
+    # Held and outbound (or input) file on one path: one overwrote the other and the held claims were lost.
+    original = generate(claims=20, seed=7, scenarios=("orphan_admin",)).read_bytes()  # some claims held, not all
+    source = tmp_path / "in" / "mixed.837"
+    source.parent.mkdir()
+    source.write_bytes(original)
+    if where == "same folder as -o":
+        args = ["fix", str(source.parent), "-o", str(tmp_path / "out"), "--hold", str(tmp_path / "out")]
+    else:
+        args = ["fix", str(source), "--in-place", "--hold", str(source.parent)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "--hold" in result.output and "another folder" in result.output
+    assert source.read_bytes() == original
+    assert not (tmp_path / "out" / "mixed.837").exists()
