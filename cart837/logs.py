@@ -244,7 +244,7 @@ def current() -> LogSettings:
 def configure_default() -> None:
     """For library use: warnings and up, PHI-redacted, on stderr (never stdout, where a caller may write)."""
     if _STATE.settings is None:
-        configure(0, sys.stderr)
+        configure(0, sys.stderr, fmt="text")  # the CLI's `cart837: error:` lines stay text until asked otherwise
 
 
 class _Proxy:
