@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	rm -rf out
+	rm -rf out && mkdir -p out  # report folders must exist (README, In a pipeline)
 	$(BIN)/cart837 fix fixtures/demo -o out/fixed --report out/report.json \
 		--report-md out/report.md --report-html out/report.html --worklist out/worklist.csv
 	@echo "fixed files in ./out/fixed; reports (work list first): ./out/report.json, ./out/report.md,"
