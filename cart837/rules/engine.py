@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from cart837.claims.edits import EditKind, apply
 from cart837.claims.model import Claim, PayerId, ServiceLine
@@ -38,6 +39,7 @@ class Engine:
         self.rules = all_rules()
         self._payer_configs: dict[str, tuple[Config, CodeTable]] = {}
         self._plans: dict[str, tuple[tuple[Rule, RuleMode], ...]] = {}
+        self._runs: dict[tuple[str, bool], tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[str]]] = {}
 
     def mode(self, rule: Rule, config: Config) -> RuleMode:
         """Return a rule's mode under `config` and `--rules`."""
@@ -70,14 +72,11 @@ class Engine:
         Review and decisions): the later rules then see the claim without that edit.
         """
         config, codes = self.settings(claim.payer_id)
-        plan = self.plan(claim.payer_id)
-        if claim.frequency not in CORRECTED_FREQUENCIES:  # RULES.md §3: a void is never edited
-            plan = tuple((rule, mode) for rule, mode in plan if rule.id == FREQUENCY_RULE)
-        findings: list[Finding] = []
+        plan, active = self._run_plan(claim.payer_id, claim.frequency in CORRECTED_FREQUENCIES)
+        findings: list[_Draft] = []
         current, blocked_by = claim, ""
         if claim.frequency in INTERIM_BILLS:
             blocked_by = f"frequency {claim.frequency}"
-        active = frozenset(rule.id for rule, _ in plan)
         contexts: dict[RuleMode, RuleContext] = {}  # frozen: rules share one while the claim is unchanged
         ordinals: dict[tuple[str, Action, int | None], int] = {}
         for rule, mode in plan:
@@ -102,6 +101,19 @@ class Engine:
             self._check_invariants(claim, current, config, codes)
         return ClaimOutcome(current, finish(findings, current), changed)
 
+    def _run_plan(
+        self, payer_id: PayerId, corrected: bool
+    ) -> tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[str]]:
+        """Return the plan for one payer (a void's: only its frequency check) and its rule ids, once per run."""
+        key = (payer_id, corrected)
+        found = self._runs.get(key)
+        if found is None:
+            plan = self.plan(payer_id)
+            if not corrected:  # RULES.md §3: a void is never edited
+                plan = tuple((rule, mode) for rule, mode in plan if rule.id == FREQUENCY_RULE)
+            found = self._runs[key] = (plan, frozenset(rule.id for rule, _ in plan))
+        return found
+
     def _record(
         self,
         rule: Rule,
@@ -111,15 +123,15 @@ class Engine:
         proposal: Proposal,
         finding_id: str = "",
         rejected: bool = False,
-    ) -> tuple[Claim, Finding]:
-        line = next((ln for ln in claim.lines if ln.number == proposal.line), None)
+    ) -> tuple[Claim, _Draft]:
+        line = None if proposal.line is None else next((ln for ln in claim.lines if ln.number == proposal.line), None)
         before = proposal.segment or (line.sv2.text() if line else None)
         day = proposal.date or (line.date if line else None)
         fix = bool(proposal.edits) and mode is RuleMode.FIX and not blocked_by and not rejected
         message = proposal.message
         after = None
         next_step = proposal.next_step or (rule.fix_next_step if fix else rule.next_step)
-        amount = moved(claim, claim, line, proposal)
+        amount = None
         before_claim = claim
         if fix:
             fixed_claim = apply(claim, list(proposal.edits))
@@ -137,7 +149,9 @@ class Engine:
             amount = moved(claim, apply(claim, list(proposal.edits)), line, proposal)
             if proposal.next_step is None:
                 next_step = _next_step_unfixed(rule, blocked_by)
-        finding = Finding(
+        else:  # nothing moves: what `moved` returns for an unchanged claim
+            amount = claim.total if line is None else line.charge
+        finding: _Draft = dict(
             rule=rule.id,
             action=proposal.action if fix else Action.FLAG,
             fixed=fix,
@@ -202,7 +216,10 @@ def first_date(claim: Claim) -> date | None:
     return min((ln.date for ln in claim.lines if ln.date is not None), default=None)
 
 
-def finish(findings: list[Finding], after: Claim) -> tuple[Finding, ...]:
+_Draft = dict[str, Any]  # a finding's fields while later rules may still change its line (`finish`)
+
+
+def finish(findings: list[_Draft], after: Claim) -> tuple[Finding, ...]:
     """Add output LX numbers, say what later rules changed, and end each flag with its next step.
 
     A flag is recorded when its rule runs; a later rule may still change or remove the line. The
@@ -212,27 +229,30 @@ def finish(findings: list[Finding], after: Claim) -> tuple[Finding, ...]:
         return ()
     output = {ln.number: position for position, ln in enumerate(after.lines, start=1)}
     done: list[Finding] = []
-    for index, finding in enumerate(findings):
-        message = finding.message
-        if not finding.fixed and finding.line is not None:
-            message += _since(finding, findings[index + 1:])
-        if not finding.fixed and finding.next_step:
-            message = f"{message.rstrip('. ')}. Next step: {finding.next_step}"
-        out_line = output.get(finding.line) if finding.line is not None else None
-        done.append(replace(finding, message=message, output_line=out_line))
+    fixes = [(index, draft) for index, draft in enumerate(findings) if draft["fixed"]]
+    for index, draft in enumerate(findings):
+        line = draft["line"]
+        if not draft["fixed"]:
+            if line is not None:
+                draft["message"] += _since(draft, [fix for at, fix in fixes if at > index])
+            if draft["next_step"]:
+                draft["message"] = f"{draft['message'].rstrip('. ')}. Next step: {draft['next_step']}"
+        draft["output_line"] = output.get(line) if line is not None else None
+        done.append(Finding(**draft))
     return tuple(done)
 
 
-def _since(finding: Finding, later: list[Finding]) -> str:
+def _since(finding: _Draft, later_fixes: list[_Draft]) -> str:
     """Return a note on what later fixes of other rules did to the finding's line, or ''."""
     note = ""
-    for other in later:
-        if not other.fixed or other.rule == finding.rule:
+    line = finding["line"]
+    for other in later_fixes:
+        if other["rule"] == finding["rule"]:
             continue
-        if any(number == finding.line for number, _ in other.removed):
-            return f" (since then {other.rule} removed LX {finding.line}: collapsed into LX {other.line})"
-        if other.line == finding.line and other.after is not None and other.after != finding.before:
-            note = f" (since then {other.rule} changed this line to {other.after})"
+        if any(number == line for number, _ in other["removed"]):
+            return f" (since then {other['rule']} removed LX {line}: collapsed into LX {other['line']})"
+        if other["line"] == line and other["after"] is not None and other["after"] != finding["before"]:
+            note = f" (since then {other['rule']} changed this line to {other['after']})"
     return note
 
 
