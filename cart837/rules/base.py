@@ -14,7 +14,9 @@ from cart837.codes.tables import CodeKind, CodeTable, Step
 from cart837.config import Config, RuleMode
 from cart837.episodes import EpisodeView
 
-__all__ = ["Action", "Finding", "Proposal", "Rule", "RuleContext", "RuleMode", "Severity", "rule", "REGISTRY"]
+__all__ = [
+    "Action", "Finding", "Proposal", "Rule", "RuleContext", "RuleMode", "Severity", "line_kinds", "rule", "REGISTRY",
+]
 
 Day = date  # `Finding.date` shadows the type inside the class
 SENT_AS_CORRECTED = "Nothing: the line goes out corrected as shown."
@@ -137,6 +139,24 @@ class RuleContext:
         return [line for line in self.claim.lines if self.codes.step(line.code) is step]
 
 
+def line_kinds(claim: Claim, config: Config, codes: CodeTable) -> frozenset[CodeKind]:
+    """Return the code kinds of a claim's lines as the rules see them (the engine's skip mask).
+
+    STEP: a line whose code has a CAR-T step (`RuleContext.step`); EM: `RuleContext.is_em`
+    (`extra_em_codes` included); any other kind: `CodeTable.kind`.
+    """
+    kinds: set[CodeKind] = set()
+    for line in claim.lines:
+        kind = codes.kind(line.code)
+        if kind is not None:
+            kinds.add(kind)
+        if codes.step(line.code) is not None:
+            kinds.add(CodeKind.STEP)
+        if line.code in config.extra_em_codes:
+            kinds.add(CodeKind.EM)
+    return frozenset(kinds)
+
+
 Check = Callable[[RuleContext], list[Proposal]]
 DefaultWhen = Callable[[Config], RuleMode]
 
@@ -159,6 +179,8 @@ class Rule:
     next_step: str = ""  # what the biller does about a flag, in billing words
     fix_severity: Severity = Severity.INFO  # of an applied fix; an added modifier is always review
     fix_next_step: str = SENT_AS_CORRECTED  # what the biller does about an applied fix
+    # the rule finds nothing on a claim with no line of these kinds (`line_kinds`); empty: every claim
+    needs: frozenset[CodeKind] = frozenset()
 
     def severity_of(self, proposal: Proposal, fixed: bool) -> Severity:
         """Return a finding's severity: the proposal's, else by what happened to it.
@@ -200,11 +222,13 @@ def rule(
     next_step: str = "",
     fix_severity: Severity = Severity.INFO,
     fix_next_step: str = SENT_AS_CORRECTED,
+    needs: tuple[CodeKind, ...] = (),
 ) -> Callable[[Check], Check]:
     """Register a rule's check function under its CART id.
 
     `severity`/`next_step` describe the rule's flags, `fix_severity`/`fix_next_step` its applied
-    fixes (DESIGN.md, schema 2); a proposal may override both for one finding.
+    fixes (DESIGN.md, schema 2); a proposal may override both for one finding. `needs`: the code
+    kinds (as `line_kinds` sees them) without which the check finds nothing; the engine then skips it.
     """
 
     def register(check: Check) -> Check:
@@ -216,7 +240,7 @@ def rule(
             modes.add(RuleMode.OFF)
         REGISTRY[id] = Rule(
             id, title, citation, default, check, frozenset(modes), config_keys, gate, check.__doc__ or "",
-            default_when, severity, next_step, fix_severity, fix_next_step,
+            default_when, severity, next_step, fix_severity, fix_next_step, frozenset(needs),
         )
         return check
 

@@ -6,13 +6,14 @@ from datetime import date
 
 from cart837.claims.edits import set_procedure_code
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import CodeInfo
+from cart837.codes.tables import CodeInfo, CodeKind
 from cart837.config import RuleMode
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
 @rule(
     id="CART-001",
+    needs=(CodeKind.STEP,),
     title="Use the code set that is valid on the line's DOS",
     citation="[CPT-2025-CART]; [CT360-CLAIM]; [REF-CODING]",
     default=RuleMode.FIX,

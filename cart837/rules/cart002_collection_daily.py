@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeKind, Step
 from cart837.config import RuleMode
 from cart837.rules._collapse import collapse_daily
 from cart837.rules.base import Proposal, RuleContext, Severity, rule
@@ -10,6 +10,7 @@ from cart837.rules.base import Proposal, RuleContext, Severity, rule
 
 @rule(
     id="CART-002",
+    needs=(CodeKind.STEP,),
     title="Collection is reported once per patient per day",
     citation="[REF-CODING]; [CPT-2025-CART]",
     default=RuleMode.FIX,

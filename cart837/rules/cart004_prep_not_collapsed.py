@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeKind, Step
 from cart837.config import RuleMode
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -15,6 +15,7 @@ ONE = Decimal(1)
 
 @rule(
     id="CART-004",
+    needs=(CodeKind.STEP,),
     title="Steps 2 and 3 are not collapsed",
     citation="[CPT-2025-CART]",
     default=RuleMode.FLAG,

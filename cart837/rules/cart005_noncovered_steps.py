@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from cart837.claims.edits import set_noncovered
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeKind, Step
 from cart837.config import RuleMode
 from cart837.rules._lines import outpatient_only
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
@@ -18,6 +18,7 @@ ZERO = Decimal(0)
 
 @rule(
     id=RULE_ID,
+    needs=(CodeKind.STEP,),
     title="Collection and processing steps are non-covered on outpatient Medicare claims",
     citation="[MM11216]; [NAHRI-2019]; [SE19009]; [CHA-2019]; [CGS-2021]; [REF-CODING]; [NUBC-REV]; "
     "[OPPS-2025-PR]; [PFS-2025-FR]",

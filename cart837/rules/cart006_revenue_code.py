@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cart837.claims.edits import set_revenue_code
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import REVENUE_CODES_FROM, Confirmation
+from cart837.codes.tables import REVENUE_CODES_FROM, CodeKind, Confirmation
 from cart837.config import RuleMode
 from cart837.rules._lines import outpatient_only
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
@@ -18,6 +18,7 @@ _WORDS = {
 
 @rule(
     id="CART-006",
+    needs=(CodeKind.STEP, CodeKind.PRODUCT),
     title="Revenue code follows the step (outpatient)",
     citation="[SE19009]; [CHA-2019]; [CGS-2021]; [RCA-2019]; [NUBC-REV]; [VISANTE-REV]; [REF-CODING]",
     default=RuleMode.FIX,

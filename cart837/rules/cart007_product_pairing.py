@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from cart837.claims.edits import set_units
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeKind, Step
 from cart837.config import RuleMode
 from cart837.episodes import ClaimRef, EpisodeLine
 from cart837.rules._lines import (
@@ -28,6 +28,7 @@ Notes = dict[int, list[str]]  # administration LX -> what is wrong (one flag per
 
 @rule(
     id="CART-007",
+    needs=(CodeKind.STEP, CodeKind.PRODUCT),
     title="Every administration needs a product on the same claim",
     citation="[REF-CODING]; [MM11216]; [CGS-2021]; [NAHRI-2019]; [FDA-NDC]",
     default=RuleMode.FIX,

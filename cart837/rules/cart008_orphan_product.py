@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cart837.claims.model import ServiceLine
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeKind, Step
 from cart837.config import RuleMode
 from cart837.rules._lines import administrations, describe, outpatient_only, products
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
@@ -11,6 +11,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 @rule(
     id="CART-008",
+    needs=(CodeKind.STEP, CodeKind.PRODUCT),
     title="Product without administration",
     citation="[REF-CODING]",
     default=RuleMode.FLAG,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeKind, Step
 from cart837.config import RuleMode
 from cart837.rules._lines import dates_of, products
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
@@ -12,6 +12,7 @@ COLLECTION_STEPS = frozenset({Step.COLLECTION, Step.OUTBOUND_PREP})
 
 @rule(
     id="CART-009",
+    needs=(CodeKind.STEP,),
     title="Collection without administration is normal",
     citation="[REF-CY2025]; [SE19009]; [CHA-2019]",
     default=RuleMode.OFF,

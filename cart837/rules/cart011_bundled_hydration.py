@@ -22,6 +22,7 @@ NONCOVERED = BundledAdminAction.NONCOVERED
 
 @rule(
     id="CART-011",
+    needs=(CodeKind.HYDRATION, CodeKind.DRUG_ADMIN),
     title="Incidental hydration and concurrent supportive drugs are not reported separately",
     citation="[REF-CODING]",
     default=RuleMode.FLAG,

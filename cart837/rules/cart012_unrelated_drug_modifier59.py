@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cart837.claims.edits import add_modifier
 from cart837.claims.model import ServiceLine
+from cart837.codes.tables import CodeKind
 from cart837.config import RuleMode
 from cart837.rules._same_day import (
     Where,
@@ -20,6 +21,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 @rule(
     id="CART-012",
+    needs=(CodeKind.DRUG_ADMIN,),
     title="Unrelated hydration or drug administration carries modifier 59",
     citation="[REF-CODING]; [MOD-X]",
     default=RuleMode.FIX,

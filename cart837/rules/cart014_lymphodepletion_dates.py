@@ -11,6 +11,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 @rule(
     id="CART-014",
+    needs=(CodeKind.CHEMO_ADMIN,),
     title="Lymphodepleting chemotherapy stays on its own dates",
     citation="[REF-CODING]; [CPT-ADMIN]",
     default=RuleMode.FLAG,

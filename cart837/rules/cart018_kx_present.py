@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cart837.codes.tables import Step
+from cart837.codes.tables import CodeKind, Step
 from cart837.config import RuleMode
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -11,6 +11,7 @@ KX = "KX"
 
 @rule(
     id="CART-018",
+    needs=(CodeKind.STEP,),
     title="KX / REMS attestation",
     citation="[NGS-KX]; [FCSO-NCD]",
     default=RuleMode.FLAG,

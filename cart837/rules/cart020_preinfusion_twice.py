@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cart837.codes.tables import CodeKind
 from cart837.config import RuleMode
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -10,6 +11,7 @@ PREINFUSION_REVENUE_CODES = frozenset({"0871", "0872", "0873"})
 
 @rule(
     id="CART-020",
+    needs=(CodeKind.PRODUCT,),
     title="Do not count pre-infusion charges twice",
     citation="[SE19009]; [CHA-2019]",
     default=RuleMode.FLAG,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from cart837.claims.model import ServiceLine
+from cart837.codes.tables import CodeKind
 from cart837.config import RuleMode
 from cart837.rules._lines import describe
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
@@ -12,6 +13,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 @rule(
     id="CART-024",
+    needs=(CodeKind.PRODUCT,),
     title="One therapeutic dose per infusion",
     citation="[NAHRI-2019]",
     default=RuleMode.FLAG,

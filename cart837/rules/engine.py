@@ -14,7 +14,7 @@ from cart837.config import CollapseCharge, Config, RuleMode
 from cart837.episodes import CORRECTED_FREQUENCIES, EpisodeView, is_cart_relevant
 from cart837.errors import InvariantError
 from cart837.rules import all_rules
-from cart837.rules.base import Action, Finding, Proposal, Rule, RuleContext
+from cart837.rules.base import Action, Finding, Proposal, Rule, RuleContext, line_kinds
 from cart837.rules.ids import ClaimScope, Review
 
 FREQUENCY_RULE = "CART-023"  # its void check runs first of all: a void gets no other rule (CART-021)
@@ -79,7 +79,13 @@ class Engine:
             blocked_by = f"frequency {claim.frequency}"
         contexts: dict[RuleMode, RuleContext] = {}  # frozen: rules share one while the claim is unchanged
         ordinals: dict[tuple[str, Action, int | None], int] = {}
+        kinds, kinds_of = line_kinds(claim, config, codes), claim  # the skip mask, once per claim version
         for rule, mode in plan:
+            if rule.needs:
+                if kinds_of is not current:
+                    kinds, kinds_of = line_kinds(current, config, codes), current
+                if rule.needs.isdisjoint(kinds):
+                    continue  # the rule finds nothing on a claim without these kinds
             context = contexts.get(mode)
             if context is None or context.claim is not current:
                 context = contexts[mode] = RuleContext(current, config, codes, episode, mode, claim, active)
