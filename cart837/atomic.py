@@ -135,6 +135,21 @@ def remove_stale_temps(folder: Path, recursive: bool = True) -> list[Path]:
     return removed
 
 
+def remove_stale_temps_of(target: Path) -> list[Path]:
+    """Remove the temp files a killed run left beside `target` (`.NAME.*.cart837-tmp`); return them."""
+    removed: list[Path] = []
+    for found in target.parent.glob(f".{glob_escape(target.name)}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            found.unlink()
+            removed.append(found)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """Escape glob's special characters in a file name."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
 def _walk_temps(folder: Path, recursive: bool) -> Iterator[Path]:
     for root, _dirs, files in os.walk(folder):
         for name in files:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cart837 import logs
-from cart837.atomic import remove_stale_temps
+from cart837.atomic import remove_stale_temps, remove_stale_temps_of
 from cart837.cli.options import RunOptions, fail
 from cart837.errors import Code
 from cart837.inputs import InputFile, mark_output_tree
@@ -104,8 +104,7 @@ def prepare_places(
         if folder is not None:
             _output_folder(folder, what, marker=False)
     if options.in_place:
-        for folder in sorted({item.path.resolve().parent for item in inputs if not item.is_stdin}):
-            _remove_stale(folder, recursive=False)
+        remove_stale_beside(inputs)
     if options.results:
         path = _report_path(options.results, "--results")
         try:
@@ -148,6 +147,13 @@ def _output_folder(folder: Path, what: str, marker: bool) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         fail(Code.WRITE, f"{folder}: cannot write {what}: permission denied")
     _remove_stale(folder, recursive=True)
+
+
+def remove_stale_beside(inputs: list[InputFile]) -> None:
+    """--in-place: remove the temp files a killed run left beside these inputs (theirs only)."""
+    removed = [found for item in inputs if not item.is_stdin for found in remove_stale_temps_of(item.path.resolve())]
+    if removed:
+        log.warning("stale_temp_files_removed", count=len(removed))
 
 
 def _remove_stale(folder: Path, recursive: bool) -> None:

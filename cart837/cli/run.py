@@ -17,7 +17,7 @@ from cart837.batch import OutputGate, file_sha256, spool_stdin
 from cart837.cli.acks import RunAcks
 from cart837.cli.options import OUTPUT_FILE_SUFFIXES, RunOptions, decisions, error, fail, load, only_rules, report_paths
 from cart837.cli.output import Reporter, finish, progress, wants_progress
-from cart837.cli.places import Places, prepare_places
+from cart837.cli.places import Places, prepare_places, remove_stale_beside
 from cart837.decisions import Decisions
 from cart837.errors import Cart837Error, Code
 from cart837.inputs import InputFile, expand_inputs
@@ -96,6 +96,8 @@ def run(options: RunOptions) -> None:
         places.close()
         if outdir is not None and output_file is None:
             remove_stale_temps(outdir)  # what a worker killed mid-file (OOM, a lost Dask worker) left
+        elif options.in_place:
+            remove_stale_beside(inputs)
         stop.restore(previous)
     finish(summary, options.quiet, stop.requested())
 

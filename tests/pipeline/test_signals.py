@@ -80,3 +80,17 @@ def test_a_stop_finishes_cleanly(
             assert written.read_bytes() == fixed  # finished as the stop came: whole, never a part
     assert [p.name for p in out.rglob("*") if is_temp_name(p)] == []
     assert [p.name for p in tmp_path.glob(".*") if p.name.startswith(".report.json")] == []
+
+
+def test_the_next_in_place_run_removes_what_a_killed_one_left_beside_its_inputs(tmp_path: Path) -> None:
+    from tests.pipeline.support import CHANGING, run
+
+    source = tmp_path / "batch.837"
+    source.write_bytes(CHANGING.read_bytes())
+    ours = tmp_path / ".batch.837.deadbeef.cart837-tmp"  # as a SIGKILL mid-file leaves one
+    ours.write_bytes(b"ISA")
+    another = tmp_path / ".other.837.deadbeef.cart837-tmp"  # not an input of this run: not ours to remove
+    another.write_bytes(b"ISA")
+    done = run("fix", "--in-place", str(source))
+    assert done.code == 0, done.stderr
+    assert not ours.exists() and another.exists()
