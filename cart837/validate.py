@@ -10,41 +10,27 @@ to its 005010X223A2 map. Every report says when that routing was used. pyx12's o
 
 from __future__ import annotations
 
-import atexit
-import hashlib
 import io
 import json
 import logging
-import os
 import re
-import shutil
-import tempfile
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib.metadata import version
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pyx12.errors
 import pyx12.params
 import pyx12.x12n_document
-from lxml import etree
 
 from cart837.errors import Cart837Error, Location, ValidationError
+from cart837.pyx12_maps import MAPPED_LABEL, PROFESSIONAL_LABEL, PYX12_VERSION, ROUTED_LABELS, map_directory
 from cart837.x12.delimiters import BOM, WHITESPACE, read_isa
+from cart837.x12.envelope import GS_VERSION, ST_VERSION
+from cart837.x12.segment import split_bodies
 
-PYX12_VERSION = "4.0.0"
-MAPPED_LABEL = "005010X223A2"  # the only 837I label pyx12 4.0.0 maps
-ROUTED_LABELS = ("005010X223", "005010X223A1", "005010X223A3")
-PROFESSIONAL_LABEL = "005010X222"  # GS08 of real 837I files whose ST03 says 005010X223...
-_INSTITUTIONAL_MAP = "837Q3.I.5010.X223.A1.xml"
-_CONTROL_MAP = "x12.control.00501.xml"
-_GS08, _ST03 = 8, 3
-_MAP_EDITS = 2  # bump when _write_maps changes what it writes (a new cache folder then)
 # Segments whose values may be PHI (names, ids, addresses, DOB, contacts): pyx12 quotes values in
 # its messages, so on these segments they are replaced unless the user asks for PHI. NM1/N3/N4/
 # PER/REF are PHI only in a person's loop (subscriber IL, patient QC) or the claim's (REF*EA is
@@ -151,17 +137,12 @@ def _prepare(data: bytes, file: str) -> _Prepared:
     except Cart837Error as error:
         raise ValidationError(f"pyx12 cannot read this file: {error.message}", error.location) from None
     term = delimiters.segment
-    offsets: array[int] = array("q")
-    parts: list[bytes] = []
-    pos = start
-    while pos < len(data):
-        stop = data.find(term, pos)
-        body = data[pos:] if stop < 0 else data[pos:stop]
-        offsets.append(pos)
-        parts.append(body + term if stop >= 0 else body)
-        pos = len(data) if stop < 0 else stop + 1
-        while pos < len(data) and data[pos] in WHITESPACE:
-            pos += 1
+    bodies, ends = split_bodies(data[start:], delimiters)
+    offsets: array[int] = array("q", [start])
+    offsets.extend(start + end for end in ends[:-1])
+    parts = [body.encode("latin-1") + term for body in bodies]
+    if bodies and offsets[-1] + len(bodies[-1]) >= len(data):
+        parts[-1] = parts[-1][: -len(term)]  # an unterminated tail stays unterminated
     text = b"".join(parts).decode("latin-1")
     notes = _routing_notes(parts, delimiters.element, term)
     return _Prepared(text, offsets, data, delimiters.element, notes)
@@ -176,11 +157,11 @@ def _routing_notes(parts: list[bytes], sep: bytes, term: bytes) -> tuple[str, ..
             continue
         elements = raw.rstrip(term).decode("latin-1").split(sep.decode("latin-1"))
         if elements[0] == "GS":
-            group_label = elements[_GS08].strip() if len(elements) > _GS08 else ""
+            group_label = elements[GS_VERSION].strip() if len(elements) > GS_VERSION else ""
             if group_label in ROUTED_LABELS:
                 notes.append(f"GS08 {group_label}: pyx12 has no map for it; checked with its {MAPPED_LABEL} map")
             continue
-        label = elements[_ST03].strip() if len(elements) > _ST03 else ""
+        label = elements[ST_VERSION].strip() if len(elements) > ST_VERSION else ""
         if group_label == PROFESSIONAL_LABEL and label.startswith(ROUTED_LABELS[0]):
             notes.append(
                 f"GS08 {PROFESSIONAL_LABEL} with ST03 {label} is an 837I: checked with pyx12's {MAPPED_LABEL} map"
@@ -188,67 +169,6 @@ def _routing_notes(parts: list[bytes], sep: bytes, term: bytes) -> tuple[str, ..
         elif label in ROUTED_LABELS and group_label not in ROUTED_LABELS:
             notes.append(f"ST03 {label}: accepted as {MAPPED_LABEL} (pyx12 maps only that label)")
     return tuple(dict.fromkeys(notes))
-
-
-@cache
-def _map_directory() -> str:
-    """Return pyx12's maps plus the routes to its 005010X223A2 map, built once per version.
-
-    The folder is kept in the user's cache (`$XDG_CACHE_HOME/cart837`, else ~/.cache/cart837)
-    under a name that changes with pyx12's version and our routes, so runs and worker processes
-    share it and nothing is left in /tmp; built in a hidden folder, then renamed into place.
-    """
-    key = hashlib.sha256(repr((version("pyx12"), ROUTED_LABELS, PROFESSIONAL_LABEL, _MAP_EDITS)).encode())
-    cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cart837"
-    final = cache_root / f"pyx12-maps-{key.hexdigest()[:16]}"
-    if (final / "maps.xml").is_file():
-        return str(final)
-    try:
-        cache_root.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(dir=cache_root, prefix=".building-"))
-    except OSError:  # no writable cache: a folder for this process only
-        building = Path(tempfile.mkdtemp(prefix="cart837-pyx12-maps-"))
-        atexit.register(shutil.rmtree, building, True)
-        _write_maps(building)
-        return str(building)
-    _write_maps(building)
-    try:
-        building.rename(final)
-    except OSError:  # another process renamed its copy first: use that one
-        shutil.rmtree(building, ignore_errors=True)
-    return str(final)
-
-
-def _write_maps(folder: Path) -> None:
-    source = files("pyx12").joinpath("map")
-    for entry in source.iterdir():
-        if entry.name.endswith(".xml") or entry.name.endswith(".xsd"):
-            (folder / entry.name).write_bytes(entry.read_bytes())
-    _add_routes(folder / "maps.xml")
-    for map_file in (_CONTROL_MAP, _INSTITUTIONAL_MAP):  # each map carries its own GS segment
-        _add_codes(folder / map_file, "GS08", (*ROUTED_LABELS, PROFESSIONAL_LABEL))
-    _add_codes(folder / _INSTITUTIONAL_MAP, "ST03", ROUTED_LABELS)
-
-
-def _add_routes(index: Path) -> None:
-    tree = etree.parse(str(index))
-    version = tree.find("version[@icvn='00501']")
-    if version is None:
-        raise ValidationError(f"pyx12 {PYX12_VERSION} maps.xml has no 00501 section")
-    for label in (*ROUTED_LABELS, PROFESSIONAL_LABEL):
-        route = etree.SubElement(version, "map", vriic=label, fic="HC", abbr="837Q3")
-        route.text = _INSTITUTIONAL_MAP
-    tree.write(str(index), xml_declaration=True, encoding="UTF-8")
-
-
-def _add_codes(map_file: Path, element: str, codes: tuple[str, ...]) -> None:
-    tree = etree.parse(str(map_file))
-    valid = tree.find(f".//element[@xid='{element}']/valid_codes")
-    if valid is None:
-        raise ValidationError(f"pyx12 {PYX12_VERSION} {map_file.name} has no valid codes for {element}")
-    for code in codes:
-        etree.SubElement(valid, "code").text = code
-    tree.write(str(map_file), xml_declaration=True, encoding="UTF-8")
 
 
 # -- running pyx12 --------------------------------------------------------------------------------
@@ -301,7 +221,7 @@ def _run_pyx12(prepared: _Prepared, file: str) -> tuple[str, str, _Progress, lis
         try:
             result = pyx12.x12n_document.x12n_document(
                 pyx12.params.params(), io.StringIO(prepared.text), ack, None, None, report,
-                map_path=_map_directory(), callback=progress,
+                map_path=map_directory(), callback=progress,
             )
         except pyx12.errors.EngineError as error:
             raise ValidationError(_engine_message(error), _crash_location(prepared, progress, file)) from None

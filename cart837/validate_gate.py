@@ -13,7 +13,8 @@ from pathlib import Path
 
 from cart837.atomic import write_atomically
 from cart837.errors import Location, ValidationError
-from cart837.validate import PYX12_VERSION, IgError, ValidationReport, validate_path
+from cart837.pyx12_maps import PYX12_VERSION
+from cart837.validate import IgError, ValidationReport, validate_path
 
 
 def new_errors(before: ValidationReport, after: ValidationReport) -> list[IgError]:

@@ -9,7 +9,7 @@ from typing import TextIO
 
 import pytest
 
-from cart837 import validate
+from cart837 import pyx12_maps, validate
 from cart837.errors import ValidationError
 from tests.integrity.support import cart837
 from tests.support import PUBLIC, gen837i
@@ -180,20 +180,20 @@ def test_a_missing_or_undecodable_pyx12_report_is_an_error_not_a_clean_file(
 
 
 def test_the_routed_maps_are_built_in_the_user_cache_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert validate._map_directory().startswith(os.environ["XDG_CACHE_HOME"])  # tests never touch ~/.cache
+    assert pyx12_maps.map_directory().startswith(os.environ["XDG_CACHE_HOME"])  # tests never touch ~/.cache
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    validate._map_directory.cache_clear()
+    pyx12_maps.map_directory.cache_clear()
     try:
         report = validate.validate_path(STUPIDEDI / "ppo-repriced-claim.edi")
         built = [p.parent.name for p in (tmp_path / "cache" / "cart837").glob("*/maps.xml")]
         assert report.valid and len(built) == 1 and built[0].startswith("pyx12-maps-")
         assert list((tmp_path / "cache" / "cart837").iterdir()) == [tmp_path / "cache" / "cart837" / built[0]]
         monkeypatch.setenv("XDG_CACHE_HOME", str(STUPIDEDI / "ppo-repriced-claim.edi"))  # a file: no cache there
-        validate._map_directory.cache_clear()
-        private = validate._map_directory()
+        pyx12_maps.map_directory.cache_clear()
+        private = pyx12_maps.map_directory()
         assert Path(private, "maps.xml").is_file() and not private.startswith(str(STUPIDEDI))
     finally:
-        validate._map_directory.cache_clear()
+        pyx12_maps.map_directory.cache_clear()
 
 
 def _generated(tmp_path: Path, *edits: tuple[bytes, bytes]) -> Path:
