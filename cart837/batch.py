@@ -6,6 +6,7 @@ Each file fails alone; outputs are written atomically (temp file + rename).
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -230,7 +231,13 @@ class Batch:
     def _finish_output(self, item: InputFile, result: FileResult, output: AtomicFile, stdout: BinaryIO | None) -> None:
         temp = output.temp
         if result.held and self.hold is not None and not _hold_split(self, item, result, temp):
-            result.warnings.append(f"{item.display}: every claim is held: no outbound file written")
+            if self.in_place:  # the input is the outbound file: it must not go out with held claims in it
+                _remove_input(item.path)
+                result.warnings.append(
+                    f"{item.display}: every claim is held: the file was removed; its claims are in {result.held_output}"
+                )
+            else:
+                result.warnings.append(f"{item.display}: every claim is held: no outbound file written")
             return
         if self.gate is not None:
             changed = result.status is FileStatus.CHANGED
@@ -270,7 +277,8 @@ def _hold_split(batch: Batch, item: InputFile, result: FileResult, temp: Path) -
     assert batch.hold is not None
     held_target = batch.hold / item.relative
     held_target.parent.mkdir(parents=True, exist_ok=True)
-    with AtomicFile(held_target) as held_file, AtomicFile(temp) as outbound_file:
+    # --in-place may remove the input once everything is held: the held copy must be on disk first
+    with AtomicFile(held_target, durable=batch.in_place) as held_file, AtomicFile(temp) as outbound_file:
         with temp.open("rb") as produced:
             outbound, held = cast(BinaryIO, outbound_file.open()), cast(BinaryIO, held_file.open())
             sent, _ = split(produced, outbound, held, frozenset(batch._held))
@@ -286,6 +294,19 @@ def _hold_split(batch: Batch, item: InputFile, result: FileResult, temp: Path) -
             digest.update(chunk)
     result.sha256_out = digest.hexdigest()
     return sent > 0
+
+
+def _remove_input(path: Path) -> None:
+    """Remove an --in-place input whose every claim was held (the file behind a link, then the link)."""
+    target = path.resolve()
+    target.unlink()
+    if path.is_symlink():
+        path.unlink()
+    directory = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _not_applied(finding: Finding) -> Finding:

@@ -186,3 +186,20 @@ def test_hold_folder_that_would_overwrite_a_file_is_a_usage_error(tmp_path: Path
     assert "--hold" in result.output and "another folder" in result.output
     assert source.read_bytes() == original
     assert not (tmp_path / "out" / "mixed.837").exists()
+
+
+def test_in_place_with_every_claim_held_removes_the_input_and_keeps_every_claim_held(tmp_path: Path) -> None:
+    # The input is the outbound file under --in-place: left as it was, it went out with the held claims.
+    source = tmp_path / "in" / "gated.837"
+    source.parent.mkdir()
+    original = (DEMO / "cart-gated-claims.837").read_bytes()
+    source.write_bytes(original)
+    args = ["fix", str(source), "--in-place", "--hold", str(tmp_path / "held"), "--report", str(tmp_path / "r.json")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    entry = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]
+    held = tmp_path / "held" / "gated.837"
+    assert not source.exists()
+    assert entry["held_output"] == str(held)
+    assert Counter(_claims(held.read_bytes())) == Counter(_claims(original))
+    assert pyx12_valid(held.read_bytes())[0]
