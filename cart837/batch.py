@@ -281,7 +281,12 @@ def _hold_split(batch: Batch, item: InputFile, result: FileResult, temp: Path) -
     with AtomicFile(held_target, durable=batch.in_place) as held_file, AtomicFile(temp) as outbound_file:
         with temp.open("rb") as produced:
             outbound, held = cast(BinaryIO, outbound_file.open()), cast(BinaryIO, held_file.open())
-            sent, _ = split(produced, outbound, held, frozenset(batch._held))
+            sent, kept = split(produced, outbound, held, frozenset(batch._held))
+        if sent + kept != result.claims or kept != len(result.held):  # nothing may be lost in the split
+            raise InvariantError(
+                f"the --hold split wrote {sent} + {kept} claims of {result.claims} ({len(result.held)} to hold)",
+                Location(item.display),
+            )
         held_file.close()
         _recheck(held_file.temp, f"{item.display} (held)")
         outbound_file.close()

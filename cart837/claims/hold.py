@@ -16,50 +16,49 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 CHUNK = 1 << 20
-_LINE_ENDS = b"\r\n"
+_LEADING = b"\r\n \t\xef\xbb\xbf"  # what may stand before a segment's tag (a BOM before the first ISA)
+_ISA_WINDOW = 64  # bytes looked at for an ISA after whitespace
 
 
 def segments(source: BinaryIO) -> Iterator[bytes]:
     """Yield each segment's raw bytes (terminator and the line break after it included), in order.
 
-    The terminator is ISA16's following byte: the 106th byte of the ISA, after any leading bytes.
+    Each interchange's terminator is its ISA's 106th byte: interchanges of one file may differ.
     """
-    data = source.read(CHUNK)
-    start = data.find(b"ISA")
-    if start < 0 or len(data) < start + 106:
-        if data:
-            yield data
-        return
-    terminator = data[start + 105 : start + 106]
-    buffer = data
+    buffer, position, terminator = source.read(CHUNK), 0, b""
     while True:
-        position = 0
+        window = buffer[position : position + _ISA_WINDOW]
+        lead = len(window) - len(window.lstrip(_LEADING))
+        if window[lead : lead + 3] == b"ISA":
+            while len(buffer) - position < lead + 106 and (more := source.read(CHUNK)):
+                buffer, position = buffer[position:] + more, 0
+            if len(buffer) - position >= lead + 106:
+                terminator = buffer[position + lead + 105 : position + lead + 106]
+        end = buffer.find(terminator, position) if terminator else -1
+        if end < 0:
+            more = source.read(CHUNK)
+            if more:
+                buffer, position = buffer[position:] + more, 0
+                continue
+            if position < len(buffer):
+                yield buffer[position:]
+            return
+        stop = end + 1
         while True:
-            end = buffer.find(terminator, position)
-            if end < 0:
-                break
-            stop = end + 1
             while stop < len(buffer) and buffer[stop : stop + 1] in (b"\r", b"\n"):
                 stop += 1
-            if stop == len(buffer):
-                more = source.read(CHUNK)
-                if more:  # the line break may continue in the next chunk
-                    buffer = buffer[position:] + more
-                    position = 0
-                    continue
-            yield buffer[position:stop]
-            position = stop
-        rest = buffer[position:]
-        more = source.read(CHUNK)
-        if not more:
-            if rest:
-                yield rest
-            return
-        buffer = rest + more
+            if stop < len(buffer):
+                break
+            more = source.read(CHUNK)  # the line break may continue in the next chunk
+            if not more:
+                break
+            buffer, stop, position = buffer[position:] + more, stop - position, 0
+        yield buffer[position:stop]
+        position = stop
 
 
 def _tag(raw: bytes, element: bytes) -> bytes:
-    body = raw.lstrip(b"\r\n \t\xef\xbb\xbf")
+    body = raw.lstrip(_LEADING)
     return body.split(element, 1)[0]
 
 
@@ -169,10 +168,10 @@ def split(source: BinaryIO, outbound: BinaryIO, held: BinaryIO, held_claims: fro
 
     for raw in segments(source):
         start, offset = offset, offset + len(raw)
-        if not element:
-            at = raw.find(b"ISA")
-            element, terminator = raw[at + 3 : at + 4], raw[at + 105 : at + 106]
-        tag = _tag(raw, element)
+        body = raw.lstrip(_LEADING)
+        if body.startswith(b"ISA") and len(body) >= 106:  # each interchange declares its own delimiters
+            element, terminator = body[3:4], body[105:106]
+        tag = _tag(raw, element) if element else b""
         if tag == b"ISA":
             for sink in sinks:
                 sink.isa = raw
@@ -191,7 +190,7 @@ def split(source: BinaryIO, outbound: BinaryIO, held: BinaryIO, held_claims: fro
             blocks[current.hl_id] = current
         elif tag == b"CLM":
             flush_claim()
-            clm = start + len(raw) - len(raw.lstrip(b"\r\n \t\xef\xbb\xbf"))
+            clm = start + len(raw) - len(raw.lstrip(_LEADING))
             claim, claim_sink = [raw], sinks[1 if clm in held_claims else 0]
         elif tag == b"SE":
             flush_claim()

@@ -203,3 +203,28 @@ def test_in_place_with_every_claim_held_removes_the_input_and_keeps_every_claim_
     assert entry["held_output"] == str(held)
     assert Counter(_claims(held.read_bytes())) == Counter(_claims(original))
     assert pyx12_valid(held.read_bytes())[0]
+
+
+def test_hold_keeps_every_claim_of_interchanges_with_different_delimiters(tmp_path: Path) -> None:
+    # The split read every interchange with the first ISA's delimiters: a second interchange with
+    # its own terminator vanished from both files (30 of 60 claims lost), with exit 0.
+    first = generate(claims=30, seed=7, scenarios=("orphan_admin",), line_ending="none", folder=tmp_path / "a")
+    second = generate(
+        claims=30, seed=8, scenarios=("orphan_admin",), delims="|>^!", line_ending="crlf", folder=tmp_path / "b"
+    )
+    source = tmp_path / "mixed.837"
+    source.write_bytes(first.read_bytes() + second.read_bytes())
+    args = ["fix", str(source), "-o", str(tmp_path / "out.837"), "--hold", str(tmp_path / "held"),
+            "--report", str(tmp_path / "r.json")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    entry = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]
+    sent, held = (tmp_path / "out.837").read_bytes(), (tmp_path / "held" / "out.837").read_bytes()
+    clm = re.compile(rb"(?:^|[~!\n])CLM[*|]([^*|]+)")
+    sent_ids, held_ids = clm.findall(sent), clm.findall(held)
+    assert len(sent_ids) + len(held_ids) == 60 and len(held_ids) == len(entry["held"]) > 0
+    assert sorted(sent_ids + held_ids) == sorted(clm.findall(source.read_bytes()))
+    isa = re.compile(rb"(?:^|[~!\n])ISA([*|])")
+    assert isa.findall(sent) == [b"*", b"|"] and isa.findall(held) == [b"*", b"|"]
+    for produced in (tmp_path / "out.837", tmp_path / "held" / "out.837"):  # envelopes and counts re-checked
+        assert CliRunner().invoke(main, ["check", str(produced)]).exit_code in (0, 1)
