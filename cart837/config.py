@@ -134,6 +134,23 @@ _HCPCS_LISTS = frozenset(
 )  # fmt: skip
 _WINDOWS = frozenset({"split_dose_window_days", "duplicate_product_window_days"})
 MAX_WINDOW_DAYS = 366
+# X12 005010 SBR09 claim filing indicator codes (837I TR3 loop 2000B)
+SBR09_CODES = frozenset(
+    {"11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM", "LM", "MA", "MB", "MC",
+     "OF", "TV", "VA", "WC", "ZZ"}
+)  # fmt: skip
+# an empty list would switch these rules off (or a fix on) without a word: say how to do that on purpose
+_NOT_EMPTY = MappingProxyType(
+    {
+        "medicare_filing_codes": "CART-005",
+        "outpatient_bill_types": "the outpatient rules",
+        "supportive_drugs": "CART-011/CART-012",
+        "unrelated_drugs": "CART-012",
+        "lymphodepletion_drugs": "CART-014",
+    }
+)
+# ICD-10-PCS: seven characters, digits and letters other than I and O
+_PCS = re.compile(r"[0-9A-HJ-NP-Z]{7}")
 
 
 def _check_value(key: str, value: object, where: str, at: Location) -> object:
@@ -150,8 +167,8 @@ def _check_value(key: str, value: object, where: str, at: Location) -> object:
             raise ConfigError(f"{name}: write true or false", at)
         return value
     if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WINDOW_DAYS:
-            raise ConfigError(f"{name}: write a whole number of days from 0 to {MAX_WINDOW_DAYS}, e.g. {default}", at)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_DAYS:
+            raise ConfigError(f"{name}: write a whole number of days from 1 to {MAX_WINDOW_DAYS}, e.g. {default}", at)
         return value
     if not isinstance(value, str):
         raise ConfigError(f"{name}: write a string, e.g. {key} = {str(default)!r}", at)
@@ -160,14 +177,43 @@ def _check_value(key: str, value: object, where: str, at: Location) -> object:
         if value not in choices:
             raise ConfigError(f"{name}: use one of {', '.join(choices)}", at)
         return type(default)(value)
-    if key == "product_revenue_code" and not (len(value) == 4 and value.isdigit()):
+    if key == "product_revenue_code" and not (len(value) == 4 and value.isdigit() and value not in ("0000", "0001")):
         raise ConfigError(f"{name}: write a four-digit revenue code, e.g. \"0891\"", at)
     return value
 
 
 def _check_list(key: str, value: list[str], name: str, at: Location) -> None:
     """Check the entries of a list setting (RULES.md §3 and §2.4, revision 2)."""
+    if not value and key in _NOT_EMPTY:
+        default = list(getattr(Config(), key)[:2])
+        raise ConfigError(
+            f"{name}: an empty list switches {_NOT_EMPTY[key]} off without a word; write e.g. {key} = {default!r} "
+            f"(to turn a rule off, write rules.\"CART-0NN\" = \"off\")",
+            at,
+        )
+    if key == "medicare_filing_codes":
+        for entry in value:
+            if entry not in SBR09_CODES:
+                raise ConfigError(
+                    f"{name}: {entry!r} is not a claim filing indicator code (SBR09, two letters or digits); "
+                    'Medicare fee-for-service is "MA" (Part A) and "MB" (Part B), e.g. ["MA", "MB"]',
+                    at,
+                )
+    if key == "inpatient_car_t_pcs":
+        for entry in value:
+            if not _PCS.fullmatch(entry):
+                raise ConfigError(
+                    f"{name}: {entry!r} is not an ICD-10-PCS code; write seven letters or digits without dots "
+                    '(no I or O), e.g. "XW033C3"',
+                    at,
+                )
     if key == "outpatient_bill_types":
+        if "11" in value:
+            raise ConfigError(
+                f"{name}: 11x is the inpatient bill type (CART-015), never outpatient; remove \"11\" "
+                '(e.g. ["13"])',
+                at,
+            )
         for entry in value:
             if not (len(entry) == 2 and entry.isdigit()):
                 hint = f"write {entry[:2]!r}" if len(entry) > 2 and entry[:2].isdigit() else "write two digits"
@@ -197,6 +243,25 @@ def _check_together(config: Config, where: str, at: Location) -> None:
         raise ConfigError(
             f"{where}extra_product_codes and non_car_t_products both list {', '.join(both)}: "
             "remove it from one of them (a code is a CAR-T product or not)",
+            at,
+        )
+    products = build_table(config.codes, config.extra_product_codes, non_car_t=()).of_kind(CodeKind.PRODUCT)
+    listed = list(config.non_car_t_products)
+    both = sorted(products & set(listed))
+    if both:
+        raise ConfigError(
+            f"{where}non_car_t_products = {listed!r}: {', '.join(both)} is a CAR-T product code (RULES.md §2.4); "
+            "remove it from non_car_t_products (a code is a CAR-T product or not)",
+            at,
+        )
+    split = list(config.split_dose_products)
+    built_in = ", ".join(sorted(build_table(non_car_t=()).of_kind(CodeKind.PRODUCT)))
+    not_products = [code for code in split if code not in products]
+    if not_products:
+        raise ConfigError(
+            f"{where}split_dose_products = {split!r}: {', '.join(not_products)} is not a CAR-T product code; "
+            f"list only product codes (built in: {built_in}) "
+            "or add it to extra_product_codes too",
             at,
         )
 

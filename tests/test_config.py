@@ -17,6 +17,7 @@ from cart837.config import (
     load_config,
 )
 from cart837.errors import ConfigError
+from tests.support import PUBLIC, cart837_command, error_lines, visible
 
 KNOWN = {"CART-001": frozenset({RuleMode.FIX, RuleMode.FLAG, RuleMode.OFF}), "CART-021": frozenset({RuleMode.FLAG})}
 
@@ -40,6 +41,44 @@ KNOWN = {"CART-001": frozenset({RuleMode.FIX, RuleMode.FLAG, RuleMode.OFF}), "CA
             {"payers": {"00301": {"extra_product_codes": ["Q2057"]}}},
             ["payers.00301: extra_product_codes and non_car_t_products both list Q2057"],
         ),
+        # issue 11: values that broke the rules in silence
+        ({"non_car_t_products": ["Q2041"]}, ["non_car_t_products = ['Q2041']", "Q2041 is a CAR-T product", "remove"]),
+        (
+            {"extra_product_codes": ["C9081"], "non_car_t_products": ["J3393", "C9081"]},
+            ["extra_product_codes and non_car_t_products both list C9081"],
+        ),
+        (
+            {"codes": {"C9081": {"kind": "product"}}, "non_car_t_products": ["C9081"]},
+            ["non_car_t_products = ['C9081']", "C9081 is a CAR-T product"],
+        ),
+        (
+            {"payers": {"00301": {"non_car_t_products": ["Q2055"]}}},
+            ["payers.00301: non_car_t_products = ['Q2055']", "Q2055 is a CAR-T product"],
+        ),
+        ({"split_dose_products": ["J1100"]}, ["split_dose_products = ['J1100']", "J1100 is not a CAR-T", "Q2058"]),
+        ({"split_dose_products": ["Q2057"]}, ["split_dose_products = ['Q2057']", "Q2057 is not a CAR-T product"]),
+        (
+            {"payers": {"00301": {"split_dose_products": ["Q2058", "J9999"]}}},
+            ["payers.00301: split_dose_products = ['Q2058', 'J9999']", "J9999 is not a CAR-T product"],
+        ),
+        ({"medicare_filing_codes": []}, ["medicare_filing_codes = []", "CART-005 off", "['MA', 'MB']"]),
+        ({"medicare_filing_codes": ["MA", "Medicare"]}, ["'Medicare' is not a claim filing indicator", '"MB"']),
+        ({"medicare_filing_codes": ["mb"]}, ["medicare_filing_codes = ['mb']", "'mb' is not a claim filing"]),
+        ({"payers": {"00301": {"medicare_filing_codes": []}}}, ["payers.00301.medicare_filing_codes = []", "CART-005"]),
+        ({"outpatient_bill_types": []}, ["outpatient_bill_types = []", "empty list", "['13']"]),
+        ({"outpatient_bill_types": ["13", "11"]}, ["outpatient_bill_types = ['13', '11']", "inpatient", 'remove "11"']),
+        ({"supportive_drugs": []}, ["supportive_drugs = []", "CART-011/CART-012", "'J1100'"]),
+        ({"unrelated_drugs": []}, ["unrelated_drugs = []", "CART-012", "'J0696'"]),
+        ({"payers": {"P": {"lymphodepletion_drugs": []}}}, ["payers.P.lymphodepletion_drugs = []", "CART-014"]),
+        ({"split_dose_window_days": 0}, ["split_dose_window_days = 0", "from 1 to 366", "e.g. 21"]),
+        ({"payers": {"P": {"duplicate_product_window_days": 0}}}, ["payers.P.duplicate_product_window_days = 0"]),
+        ({"duplicate_product_window_days": 367}, ["duplicate_product_window_days = 367", "from 1 to 366"]),
+        ({"product_revenue_code": "0001"}, ["product_revenue_code = '0001'", "four-digit revenue code"]),
+        ({"product_revenue_code": "08910"}, ["product_revenue_code = '08910'", '"0891"']),
+        ({"x_modifier": "59"}, ["x_modifier = '59'", "use one of XE, XS, XP, XU"]),
+        ({"payers": {"P": {"x_modifier": "xu"}}}, ["payers.P.x_modifier = 'xu'", "use one of"]),
+        ({"inpatient_car_t_pcs": ["XW033C3", "XW0.33C"]}, ["'XW0.33C' is not an ICD-10-PCS code", '"XW033C3"']),
+        ({"inpatient_car_t_pcs": ["XWO33C3"]}, ["'XWO33C3' is not an ICD-10-PCS code"]),
     ],
 )
 def test_bad_values_name_key_value_and_what_to_write(raw: dict[str, object], parts: list[str]) -> None:
@@ -47,6 +86,24 @@ def test_bad_values_name_key_value_and_what_to_write(raw: dict[str, object], par
         from_mapping(raw, KNOWN, "here.toml")
     for part in parts:
         assert part in caught.value.message
+    assert "\n" not in caught.value.one_line()
+
+
+def test_good_values_still_load() -> None:
+    raw = {
+        "medicare_filing_codes": ["MB"],
+        "outpatient_bill_types": ["13", "85"],
+        "extra_product_codes": ["C9081"],
+        "split_dose_products": ["Q2058", "C9081"],
+        "non_car_t_products": ["J3393"],
+        "inpatient_car_t_pcs": ["XW033C3"],
+        "split_dose_window_days": 1,
+        "duplicate_product_window_days": 366,
+        "payers": {"00301": {"medicare_filing_codes": ["MA", "MB"], "split_dose_products": []}},
+    }
+    config = from_mapping(raw, KNOWN, "here.toml")
+    assert config.split_dose_products == ("Q2058", "C9081")
+    assert config.for_payer("00301").split_dose_products == ()
 
 
 def test_closed_sets_load_as_enums() -> None:
@@ -162,3 +219,25 @@ def test_an_unreadable_configuration_is_an_error_naming_it(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as caught:
         load_config(folder, KNOWN)
     assert caught.value.one_line().startswith(f"{folder}: cannot read: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('non_car_t_products = ["Q2041"]\n', "non_car_t_products = ['Q2041']: Q2041 is a CAR-T product code"),
+        ('split_dose_products = ["J1100"]\n', "split_dose_products = ['J1100']: J1100 is not a CAR-T product code"),
+        ("medicare_filing_codes = []\n", "medicare_filing_codes = []: an empty list switches CART-005 off"),
+        ('[payers."00301"]\nsplit_dose_window_days = 0\n', "payers.00301.split_dose_window_days = 0: write a whole"),
+    ],
+)
+def test_the_cli_refuses_a_bad_value_in_one_line_with_exit_2(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "cart837.toml"
+    config.write_text(text)
+    out = tmp_path / "out"
+    done = cart837_command(["fix", str(PUBLIC / "stupidedi" / "ppo-repriced-claim.edi"), "-o", str(out)], cwd=tmp_path)
+    stderr = done.stderr.decode()
+    assert done.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    assert error_lines(stderr) == [line for line in stderr.splitlines() if line.strip()]
+    assert len(error_lines(stderr)) == 1 and error_lines(stderr)[0].startswith(f"cart837: error: {config}: {message}")
+    assert not visible(out)  # no partial output
