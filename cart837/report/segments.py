@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cart837.x12.delimiters import Delimiters
+from cart837.x12.segment import segment_list
+
 
 @dataclass(frozen=True, slots=True)
 class Piece:
@@ -25,9 +28,16 @@ class ElementChange:
 
 def _split(text: str, delimiters: Mapping[str, str | None]) -> tuple[list[str], str]:
     """Return a segment's elements and its terminator ("" when the text has none)."""
-    term = delimiters.get("segment") or "~"
-    body, end = (text[: -len(term)], term) if text.endswith(term) else (text, "")
-    return body.split(delimiters.get("element") or "*"), end
+    separators = Delimiters(
+        element=(delimiters.get("element") or "*").encode("latin-1"),
+        component=(delimiters.get("component") or ":").encode("latin-1"),
+        repetition=None,
+        segment=(delimiters.get("segment") or "~").encode("latin-1"),
+    )
+    parsed = segment_list(text.encode("latin-1"), separators)  # the package's one splitter
+    if not parsed:
+        return [""], ""
+    return list(parsed[0].elements), parsed[0].suffix.decode("latin-1")
 
 
 def compare(before: str, after: str | None, delimiters: Mapping[str, str | None]) -> tuple[list[Piece], list[Piece]]:
