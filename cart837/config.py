@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
-from cart837.codes.tables import NOC_CODES, NON_CAR_T_PRODUCTS, CodeKind, CodeTable, build_table
+from cart837.codes.tables import NOC_CODES, NON_CAR_T_PRODUCTS, CodeKind, CodeTable, Step, build_table
 from cart837.errors import ConfigError, Location
 
 
@@ -317,6 +317,8 @@ def _codes(raw: object, at: Location) -> dict[str, Mapping[str, object]]:
         table = build_table(raw, non_car_t=())
     except ValueError as error:
         raise ConfigError(f"codes: {error}", at) from None
+    for code in raw:
+        _check_code(code, table, at)
     noc = sorted(code for code in raw if code in NOC_CODES and table.kind(code) is CodeKind.PRODUCT)
     if noc:
         raise ConfigError(
@@ -325,6 +327,34 @@ def _codes(raw: object, at: Location) -> dict[str, Mapping[str, object]]:
             at,
         )
     return dict(raw)
+
+
+def _check_code(code: str, table: CodeTable, at: Location) -> None:
+    """Refuse a code entry the rules would read wrongly in silence (issue 11)."""
+    info = table.get(code)
+    assert info is not None  # build_table added every configured code
+    if not (len(code) == 5 and code.isalnum() and code == code.upper()):
+        hint = 'write five upper-case characters, e.g. [codes."Q2058"]'
+        raise ConfigError(f"codes.{code}: not a HCPCS/CPT code; {hint}", at)
+    if info.valid_from and info.valid_to and info.valid_from > info.valid_to:
+        raise ConfigError(
+            f"codes.{code}: valid_from = {info.valid_from} is after valid_to = {info.valid_to}, so the code is never "
+            "valid; write valid_from on or before valid_to",
+            at,
+        )
+    if info.revenue_code is not None and not (len(info.revenue_code) == 4 and info.revenue_code.isdigit()):
+        raise ConfigError(
+            f"codes.{code}: revenue_code = {info.revenue_code!r}: write a four-digit revenue code, e.g. \"0891\"", at
+        )
+    if info.crosswalk is not None and table.get(info.crosswalk) is None:
+        raise ConfigError(
+            f"codes.{code}: crosswalk = {info.crosswalk!r} is not a known code; add [codes.\"{info.crosswalk}\"] "
+            "with its kind, or write a code of the tables (e.g. \"38228\")",
+            at,
+        )
+    if info.kind is CodeKind.STEP and info.step is None:
+        steps = ", ".join(step.value for step in Step)
+        raise ConfigError(f"codes.{code}: kind = \"step\" needs step = one of {steps}", at)
 
 
 def _payers(

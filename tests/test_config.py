@@ -79,6 +79,15 @@ KNOWN = {"CART-001": frozenset({RuleMode.FIX, RuleMode.FLAG, RuleMode.OFF}), "CA
         ({"payers": {"P": {"x_modifier": "xu"}}}, ["payers.P.x_modifier = 'xu'", "use one of"]),
         ({"inpatient_car_t_pcs": ["XW033C3", "XW0.33C"]}, ["'XW0.33C' is not an ICD-10-PCS code", '"XW033C3"']),
         ({"inpatient_car_t_pcs": ["XWO33C3"]}, ["'XWO33C3' is not an ICD-10-PCS code"]),
+        # [codes] entries the rules would read wrongly
+        ({"codes": {"q2058": {"kind": "product"}}}, ["codes.q2058: not a HCPCS/CPT code", '[codes."Q2058"]']),
+        (
+            {"codes": {"Q2058": {"valid_from": "2025-04-01", "valid_to": "2024-12-31"}}},
+            ["codes.Q2058: valid_from = 2025-04-01 is after valid_to = 2024-12-31", "never valid"],
+        ),
+        ({"codes": {"0540T": {"revenue_code": "874"}}}, ["codes.0540T: revenue_code = '874'", "four-digit"]),
+        ({"codes": {"0540T": {"crosswalk": "38299"}}}, ["codes.0540T: crosswalk = '38299' is not a known code"]),
+        ({"codes": {"C9081": {"kind": "step"}}}, ['codes.C9081: kind = "step" needs step = one of collection']),
     ],
 )
 def test_bad_values_name_key_value_and_what_to_write(raw: dict[str, object], parts: list[str]) -> None:
