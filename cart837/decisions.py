@@ -92,11 +92,11 @@ class Decisions:
 
 def parse_ids(text: str, option: str) -> frozenset[str]:
     """Return the ids of a comma-separated `--skip`/`--only` value; refuse one that is not an id."""
-    ids = frozenset(part.strip().lower() for part in text.split(",") if part.strip())
-    for finding_id in sorted(ids):
-        if not is_finding_id(finding_id):
+    given = [part.strip() for part in text.split(",") if part.strip()]
+    for finding_id in given:
+        if not is_finding_id(finding_id.lower()):
             raise DecisionsError(f"{option}: {finding_id!r} is not a finding id (16 hex digits)")
-    return ids
+    return frozenset(finding_id.lower() for finding_id in given)
 
 
 @cache

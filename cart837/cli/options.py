@@ -139,8 +139,7 @@ def decisions(options: RunOptions) -> Decisions:
             source=options.decisions_path or "--decisions",
         )
     except Cart837Error as problem:
-        error(problem.one_line() if problem.location.file != "-" else problem.message)
-        sys.exit(2)
+        fail(problem.code, problem.one_line() if problem.location.file != "-" else problem.message)
 
 
 def only_rules(rules: str | None) -> frozenset[str] | None:

@@ -150,3 +150,14 @@ def test_with_json_logs_even_a_usage_error_is_a_json_line(tmp_path: Path) -> Non
     records = [json.loads(line) for line in done.lines]
     assert [(r["event"], r["code"]) for r in records] == [("usage_error", "E-USAGE")]
     assert "--jobs" in records[0]["message"]
+
+
+@pytest.mark.parametrize("option", [["--skip", "CART-001"], ["--only", "zz"], ["--decisions", "missing.json"]])
+def test_a_bad_finding_id_or_decisions_file_carries_its_code_in_json_logs(tmp_path: Path, option: list[str]) -> None:
+    given = [str(tmp_path / part) if part.endswith(".json") else part for part in option]
+    done = run("fix", str(CHANGING), "--log-format", "json", *given)
+    assert done.code == 2
+    records = [json.loads(line) for line in done.lines]
+    assert [(r["event"], r["code"]) for r in records] == [("run_failed", "E-DECISIONS")]
+    if option[0] == "--skip":
+        assert "'CART-001'" in records[0]["message"]  # the id as the user typed it
