@@ -50,9 +50,9 @@ def refused(path: str, code: Code, message: str) -> FileResult:
     return FileResult(path, FileStatus.FAILED, error=f"{path}: {message}", code=code.value)
 
 
-def skipped(path: str, reason: str) -> FileResult:
-    """Return the result of a readable entry that is not X12."""
-    return FileResult(path, FileStatus.SKIPPED, code=Code.NOT_X12.value, reason=reason)
+def skipped(path: str, reason: str, code: Code = Code.NOT_X12) -> FileResult:
+    """Return the result of a readable entry that is not X12 (or not a regular file)."""
+    return FileResult(path, FileStatus.SKIPPED, code=code.value, reason=reason)
 
 
 def sniff_x12(path: Path) -> str | None:
@@ -166,7 +166,7 @@ class _Scan:
             self.folder(path)
             return
         if not stat.S_ISREG(info.st_mode):
-            self.found.known.append(skipped(str(path), "not a regular file"))
+            self.found.known.append(skipped(str(path), "not a regular file", Code.NOT_FILE))
             return
         try:
             reason = sniff_x12(path)

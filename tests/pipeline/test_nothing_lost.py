@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cart837 import fix_many
@@ -99,3 +100,14 @@ def test_a_run_that_processed_no_file_is_exit_2(tmp_path: Path) -> None:
     (only_notes / "readme.txt").write_text("hello\n")
     (only_notes / ".hidden.837").write_bytes(CHANGING.read_bytes())
     assert run("check", str(only_notes)).code == 2
+
+
+def test_a_fifo_in_a_scan_is_skipped_with_its_own_code(tmp_path: Path) -> None:
+    batch = _batch(tmp_path)
+    os.mkfifo(batch / "queue.837")  # opening it would block: the scan must not read it
+    report = tmp_path / "report.json"
+    done = run("fix", str(batch), "-o", str(tmp_path / "out"), "--report", str(report))
+    assert done.code == 0, done.stderr
+    codes = {Path(f["path"]).name: (f["status"], f["code"]) for f in report_of(report)["files"]}
+    assert codes["queue.837"] == ("skipped", "S-NOT-FILE")
+    assert codes["notes.txt"] == ("skipped", "S-NOT-X12")
