@@ -53,6 +53,10 @@ class _Cart837Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `--report - | head`: the reader left; not a bug
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+            error("cannot write to stdout: the reading process closed the pipe", Code.WRITE)
+            sys.exit(2)
         except Exception:  # noqa: BLE001 - the last net under every command
             from cart837 import logs
 

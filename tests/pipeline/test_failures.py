@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.support import CHANGING, CLEAN, Done, copy_batch, run
+from tests.pipeline.support import CHANGING, CLEAN, Done, copy_batch, run, start
 from tests.support import error_lines
 
 
@@ -98,3 +98,14 @@ def test_a_scheduler_without_workers_is_one_line(tmp_path: Path, scheduler_witho
     errors = error_lines(done.stderr)
     assert done.code == 2 and "Traceback" not in done.stderr
     assert errors[0] == f"cart837: error: the Dask scheduler at {scheduler_without_workers} has no workers (waited 1 s)"
+
+
+def test_report_dash_into_a_reader_that_leaves_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
+    batch = copy_batch(tmp_path / "in", {f"c{n}.837": CHANGING for n in range(12)})  # far past a pipe's buffer
+    process = start("check", str(batch), "--report", "-")  # like `cart837 check DIR --report - | head`
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100).startswith(b"{")
+    process.stdout.close()
+    process.wait(timeout=300)
+    done = Done(process.returncode, b"", process.stderr.read().decode())
+    assert _one_line(done) == "cart837: error: cannot write to stdout: the reading process closed the pipe"
