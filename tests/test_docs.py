@@ -44,3 +44,10 @@ def test_readme_links_only_inside_the_repository() -> None:
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme):
         if not target.startswith(("http://", "https://", "mailto:")):
             assert (ROOT / target).exists(), f"README links to {target}, which is not in the repository"
+
+
+def test_behaviour_says_json_is_in_rule_order_and_people_reports_in_lx_order() -> None:
+    behaviour = " ".join((ROOT / "docs" / "BEHAVIOUR.md").read_text(encoding="utf-8").split())
+    entry = behaviour.split("**Findings order**", 1)[1].split("- **", 1)[0]
+    assert "JSON report lists them in rule order" in entry
+    assert "Markdown and HTML reports show them in input LX order" in entry
