@@ -61,6 +61,9 @@ def _collapse(
     numbers = ", ".join(str(line.number) for line in removed)
     dropped = charges - kept.charge if keep_first else Decimal(0)
     charge_note = _charge_note(lines, charges, total, dropped)
+    if noncovered and not keep_first:  # SV207 grows too: say by how much, as for the charges
+        parts = " + ".join(str(amount) for amount in noncovered)
+        charge_note += f"; non-covered (SV207) summed too ({parts} = {sum(noncovered, Decimal(0))})"
     units = "with 1 unit" if units_ok else "(units not written: the kept line has no SV204/SV205)"
     message = (
         f"{noun} ({kept.code}) billed {len(lines)} times on {day.isoformat()}: reported once per day, "
