@@ -6,10 +6,11 @@ and no rendering, so everything above the rules can depend on it without dependi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from cart837.spill import SpillList
 
@@ -90,8 +91,7 @@ class Totals:
     reviews: int = 0
     claims_to_work: int = 0  # claims with an error or review finding: the work list's rows
     claims_held: int = 0
-    amount_fixed: Decimal = Decimal(0)  # dollars the applied fixes moved
-    amount_flagged: Decimal = Decimal(0)  # dollars on the findings that changed nothing
+    amount: Decimal = Decimal(0)  # dollars involved: the claims' (ClaimDollars), added up
 
     def add(self, result: FileResult) -> None:
         """Count one file (one pass over its findings, which may be spilled to disk)."""
@@ -101,20 +101,23 @@ class Totals:
         setattr(self, result.status.value, getattr(self, result.status.value) + 1)
         fixed = total = errors = reviews = 0
         to_work: set[tuple[str, str]] = set()
-        for finding in result.findings:
+        claim: tuple[str, str] | None = None
+        counted = ClaimDollars()
+        for finding in result.findings:  # a claim's findings are contiguous: one claim's dollars at a time
             total += 1
             fixed += finding.fixed
             if finding.severity is Severity.ERROR:
                 errors += 1
             elif finding.severity is Severity.REVIEW:
                 reviews += 1
+            key = (finding.transaction, finding.claim)
             if finding.severity is not Severity.INFO:
-                to_work.add((finding.transaction, finding.claim))
-            if finding.amount is not None:
-                if finding.fixed:
-                    self.amount_fixed += finding.amount
-                else:
-                    self.amount_flagged += finding.amount
+                to_work.add(key)
+            if key != claim:
+                self.amount += counted.total
+                claim, counted = key, ClaimDollars()
+            counted.add(finding)
+        self.amount += counted.total
         self.findings += total
         self.fixed += fixed
         self.flags += total - fixed
@@ -139,6 +142,72 @@ class Totals:
             for value in (getattr(self, name),)
             if name != "not_processed" or value
         }
+
+
+class Priced(Protocol):
+    """What the dollars of a claim are counted from: a finding's line and amount."""
+
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def amount(self) -> Decimal | None: ...
+
+
+class ClaimDollars:
+    """The dollars one claim's findings involve: the one definition every report and total uses.
+
+    Each line counts once, with the largest amount any finding moves on it (a line two rules
+    touch is not counted twice); a claim-level finding puts the whole claim (CLM02) at stake,
+    which then is the claim's amount. A file's and a run's dollars add up their claims'.
+    """
+
+    __slots__ = ("lines", "whole")
+
+    def __init__(self) -> None:
+        self.lines: dict[int, Decimal] = {}
+        self.whole = Decimal(0)
+
+    def add(self, finding: Priced) -> None:
+        """Count one finding of the claim."""
+        amount = finding.amount or Decimal(0)
+        if finding.line is None:
+            self.whole = max(self.whole, amount)
+        else:
+            self.lines[finding.line] = max(self.lines.get(finding.line, Decimal(0)), amount)
+
+    @property
+    def total(self) -> Decimal:
+        """Return the claim's dollars involved."""
+        return self.whole if self.whole else sum(self.lines.values(), Decimal(0))
+
+
+def claim_dollars(findings: Iterable[Priced]) -> Decimal:
+    """Return the dollars involved of one claim's findings (ClaimDollars)."""
+    counted = ClaimDollars()
+    for finding in findings:
+        counted.add(finding)
+    return counted.total
+
+
+class _OfClaim(Priced, Protocol):
+    @property
+    def transaction(self) -> str: ...
+    @property
+    def claim(self) -> str: ...
+
+
+def file_dollars(findings: Iterable[_OfClaim]) -> Decimal:
+    """Return a file's dollars involved: its claims' added up (a claim's findings are contiguous)."""
+    amount = Decimal(0)
+    claim: tuple[str, str] | None = None
+    counted = ClaimDollars()
+    for finding in findings:
+        key = (finding.transaction, finding.claim)
+        if key != claim:
+            amount += counted.total
+            claim, counted = key, ClaimDollars()
+        counted.add(finding)
+    return amount + counted.total
 
 
 def money(amount: Decimal) -> str:

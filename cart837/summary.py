@@ -36,10 +36,10 @@ class Summary:
         return 0
 
     def line(self) -> str:
-        """Return e.g. `5 files: 2 changed, 1 failed; 14 fixes ($9,000.00), 3 flags ($500.00); 2 claims need a person`.
+        """Return e.g. `5 files: 2 changed, 1 failed; 14 fixes, 3 flags; $9,000.00 involved; 2 claims need a person`.
 
-        Dollars follow their counts (what the fixes moved, what the flags put at stake); the
-        claims that need a person are the work list's rows.
+        The dollars are the run's dollars involved (results.ClaimDollars: each line once), as in
+        every report; the claims that need a person are the work list's rows.
         """
         verb = "would change" if self.mode is not RunMode.FIX else "changed"
         fix_word = "fixes needed" if self.mode is not RunMode.FIX else "fixes"
@@ -52,8 +52,8 @@ class Summary:
             parts.append(f"{self.totals.not_processed} not processed")
         totals = self.totals
         noun = "file" if totals.files == 1 else "files"
-        fixes = f"{totals.fixed} {fix_word}" + (f" ({dollars(totals.amount_fixed)})" if totals.fixed else "")
-        flags = f"{totals.flags} flags" + (f" ({dollars(totals.amount_flagged)})" if totals.flags else "")
+        fixes = f"{totals.fixed} {fix_word}"
+        flags = f"{totals.flags} flags" + (f"; {dollars(totals.amount)} involved" if totals.findings else "")
         claims = "1 claim needs" if totals.claims_to_work == 1 else f"{totals.claims_to_work} claims need"
         held = f", {totals.claims_held} held" if totals.claims_held else ""
         return f"{totals.files} {noun}: {', '.join(parts)}; {fixes}, {flags}; {claims} a person{held}"

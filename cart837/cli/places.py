@@ -19,7 +19,7 @@ from cart837.atomic import remove_stale_temps, remove_stale_temps_of
 from cart837.cli.options import RunOptions, fail
 from cart837.errors import Code
 from cart837.inputs import InputFile, mark_output_tree
-from cart837.results import FileResult
+from cart837.results import FileResult, file_dollars
 
 log = logs.get_logger()
 
@@ -47,13 +47,12 @@ class ResultsFile:
 def result_line(result: FileResult, run_id: str | None = None) -> dict[str, object]:
     """Return a file's line of the results file (README, In a pipeline)."""
     fixes = flags = 0
-    dollars = None
+    priced = False
     for finding in result.findings:
         fixes += finding.fixed
         flags += not finding.fixed
-        amount = getattr(finding, "amount", None)  # findings carry dollars from report schema 2 on
-        if amount is not None:
-            dollars = (dollars or 0) + float(amount)
+        priced = priced or finding.amount is not None
+    dollars = float(file_dollars(result.findings)) if priced else None  # dollars involved, as the reports
     return {
         "run_id": run_id, "path": result.path, "output": result.output, "status": result.status.value,
         "code": result.code, "message": result.error or result.reason, "sha256_in": result.sha256_in,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from decimal import Decimal
 from functools import cache
 from importlib import resources
 
@@ -247,9 +246,9 @@ def _worklist(main: Element, report: Report, anchors: Mapping[tuple[str, str, st
         ("First DOS", "date"),
         ("Rules", "rule"),
         ("What to do", ""),
-        ("Dollars", "amount"),
+        ("Dollars involved", "amount"),
     ):
-        cell = sub(row, "th", None if sort_key else name, cls="num" if name == "Dollars" else None)
+        cell = sub(row, "th", None if sort_key else name, cls="num" if name == "Dollars involved" else None)
         if sort_key:
             sub(cell, "button", name, type="button", data_sort=sort_key, title=f"sort by {name.lower()}")
     body = sub(table, "tbody")
@@ -289,7 +288,6 @@ def _worklist(main: Element, report: Report, anchors: Mapping[tuple[str, str, st
 def _summary(main: Element, report: Report) -> None:
     sub(main, "h2", "Summary", id="summary")
     cards = sub(main, "div", cls="cards")
-    fixed_amount, flagged_amount = report.amounts()
     severity = report.severity_counts()
     values = (
         ("files", str(report.totals["files"]), "files"),
@@ -300,8 +298,7 @@ def _summary(main: Element, report: Report) -> None:
         ("flags", str(report.totals["flags"]), "flags"),
         ("changed", str(report.totals["changed"]), "files changed"),
         ("failed", str(report.totals["failed"]), "failed"),
-        ("money", dollars(fixed_amount), "moved by fixes"),
-        ("money", dollars(flagged_amount), "on flagged lines"),
+        ("money", dollars(report.amount), "dollars involved"),
     )
     for key, shown, label in values:
         card = sub(cards, "div", cls=f"card {key}")
@@ -312,7 +309,7 @@ def _summary(main: Element, report: Report) -> None:
     table = sub(main, "table", cls="files")
     _header(
         table,
-        ("File", "Status", "Claims", "Claims changed", "Claims to work", "Fixed", "Flags", "Dollars"),
+        ("File", "Status", "Claims", "Claims changed", "Claims to work", "Fixed", "Flags", "Dollars involved"),
         numeric=(2, 3, 4, 5, 6, 7),
     )
     body = sub(table, "tbody")
@@ -412,7 +409,6 @@ def _claim(
     section: Element, anchor: str, order: int, group: ClaimGroup, delimiters: Mapping[str, str | None], held: bool
 ) -> None:
     dates = sorted(f.date for f in group.findings if f.date)
-    amount = sum((f.amount for f in group.findings if f.amount is not None and f.needs_person), Decimal(0))
     box = sub(
         section,
         "section",
@@ -422,11 +418,11 @@ def _claim(
         data_claim=group.claim.lower(),
         data_date=dates[0] if dates else "",
         data_rule=group.rules[0],
-        data_amount=str(amount),
+        data_amount=str(group.amount),
         data_order=str(order),
     )
     heading = sub(box, "h3", "Claim ")
-    sub(heading, "code", group.claim).tail = f" · transaction {group.transaction} · {dollars(group.amount)}"
+    sub(heading, "code", group.claim).tail = f" · transaction {group.transaction} · {dollars(group.amount)} involved"
     if held:
         sub(heading, "span", "held, not sent", cls="status attention").tail = None
     if group.patient is not None:

@@ -80,7 +80,7 @@ def _worklist(report: Report) -> Iterator[str]:
         return
     yield "Errors first (do not send as is), then claims to review; each row says what to do."
     yield ""
-    header = ("Severity", "File", "Claim", "Payer", "First DOS", "Rules", "What to do", "Dollars")
+    header = ("Severity", "File", "Claim", "Payer", "First DOS", "Rules", "What to do", "Dollars involved")
     yield from _table(header, [_work_row(item) for item in items], frozenset({7}))
 
 
@@ -100,7 +100,6 @@ def _work_row(item: WorkItem) -> tuple[str, ...]:
 
 def _summary(report: Report) -> Iterator[str]:
     totals = report.totals
-    fixed_amount, flagged_amount = report.amounts()
     severity = report.severity_counts()
     yield ""
     yield "## Summary"
@@ -116,8 +115,7 @@ def _summary(report: Report) -> Iterator[str]:
         "Reviews",
         "Fixed",
         "Flags",
-        "Dollars fixed",
-        "Dollars flagged",
+        "Dollars involved",
     )
     row = (
         str(totals["files"]),
@@ -130,8 +128,7 @@ def _summary(report: Report) -> Iterator[str]:
         str(severity[Severity.REVIEW]),
         str(totals["fixed"]),
         str(totals["flags"]),
-        dollars(fixed_amount),
-        dollars(flagged_amount),
+        dollars(report.amount),
     )
     yield from _table(header, [row], frozenset(range(len(header))))
     if not report.files:
@@ -159,7 +156,7 @@ def _summary(report: Report) -> Iterator[str]:
         "Claims to work",
         "Fixed",
         "Flags",
-        "Dollars",
+        "Dollars involved",
         "Held to",
     )
     yield from _table(file_header, rows, frozenset({2, 3, 4, 5, 6, 7}))
@@ -189,7 +186,8 @@ def _file(entry: FileEntry) -> Iterator[str]:
 def _claim(group: ClaimGroup, delimiters: Mapping[str, str | None], held: bool) -> Iterator[str]:
     yield ""
     where = "held, not sent" if held else "outbound"
-    yield f"### Claim {code(group.claim)} (transaction {code(group.transaction)}; {where}; {dollars(group.amount)})"
+    involved = f"{dollars(group.amount)} involved"
+    yield f"### Claim {code(group.claim)} (transaction {code(group.transaction)}; {where}; {involved})"
     if group.patient is not None:
         yield ""
         yield "Patient: " + ", ".join(f"{text(key)} {code(value)}" for key, value in group.patient.items())

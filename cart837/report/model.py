@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cart837.report.worklist import WorkItem, claim_amount, ordered
-from cart837.results import money
+from cart837.report.worklist import WorkItem, ordered
+from cart837.results import claim_dollars, money
 from cart837.rules.base import Severity
 from cart837.rules.sources import references
 
@@ -137,8 +137,8 @@ class ClaimGroup:
 
     @property
     def amount(self) -> Decimal:
-        """Return the dollars the claim's findings involve, each line counted once (as the work list)."""
-        return claim_amount(self.findings)
+        """Return the dollars the claim's findings involve (results.ClaimDollars: each line once)."""
+        return claim_dollars(self.findings)
 
     @property
     def severity(self) -> Severity:
@@ -195,8 +195,8 @@ class FileEntry:
 
     @property
     def amount(self) -> Decimal:
-        """Return the dollars of all the file's findings."""
-        return sum((f.amount for f in self.findings if f.amount is not None), ZERO)
+        """Return the dollars involved: its claims' added up (a line two rules touch counts once)."""
+        return sum((group.amount for group in self.by_claim()), ZERO)
 
     @property
     def fixed(self) -> int:
@@ -294,19 +294,13 @@ class Report:
             worklist=worklist,
         )
 
-    def amounts(self) -> tuple[Decimal, Decimal]:
-        """Return the dollars moved by applied fixes and the dollars on findings that changed nothing."""
-        fixed = flagged = ZERO
-        for _, finding in self.findings():
-            if finding.amount is not None:
-                if finding.fixed:
-                    fixed += finding.amount
-                else:
-                    flagged += finding.amount
-        return fixed, flagged
+    @property
+    def amount(self) -> Decimal:
+        """Return the run's dollars involved: its files' added up (the JSON totals' `amount`)."""
+        return sum((entry.amount for entry in self.files), ZERO)
 
     def rule_amounts(self) -> dict[str, Decimal]:
-        """Return rule id -> the dollars of its findings."""
+        """Return rule id -> the dollars of its findings (per finding: two rules on a line both count)."""
         out: dict[str, Decimal] = {}
         for _, finding in self.findings():
             if finding.amount is not None:

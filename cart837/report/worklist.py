@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cart837.atomic import AtomicFile
-from cart837.results import FileResult, money
+from cart837.results import ClaimDollars, FileResult, money
 from cart837.rules.base import Finding, Severity
 
 CSV_COLUMNS = ("severity", "file", "claim", "payer", "first_dos", "rules", "what_to_do", "amount", "went_to")
@@ -71,36 +71,23 @@ class WorkItem:
         )
 
 
-class _Priced(Protocol):
-    @property
-    def line(self) -> int | None: ...
-    @property
-    def amount(self) -> Decimal | None: ...
-
-
-def claim_amount(findings: Iterable[_Priced]) -> Decimal:
-    """Return the dollars a claim's findings involve, each line counted once.
-
-    A line's amount is the largest of its findings'; a claim-level finding puts the whole claim
-    (CLM02) at stake, which then is the claim's amount.
-    """
-    per_line: dict[int, Decimal] = {}
-    whole = Decimal(0)
-    for finding in findings:
-        amount = finding.amount or Decimal(0)
-        if finding.line is None:
-            whole = max(whole, amount)
-        else:
-            per_line[finding.line] = max(per_line.get(finding.line, Decimal(0)), amount)
-    return whole if whole else sum(per_line.values(), Decimal(0))
-
-
 def work_items(result: FileResult) -> list[WorkItem]:
     """Return the file's claims that need a person, in input order (one pass over the findings)."""
     groups: dict[tuple[str, str], list[Finding]] = {}
-    for finding in result.findings:
+    amounts: dict[tuple[str, str], Decimal] = {}  # dollars involved: all the claim's findings, as in its heading
+    current: tuple[str, str] | None = None
+    counted = ClaimDollars()
+    for finding in result.findings:  # a claim's findings are contiguous
+        key = (finding.transaction, finding.claim)
+        if key != current:
+            if current is not None and current in groups:
+                amounts[current] = counted.total
+            current, counted = key, ClaimDollars()
+        counted.add(finding)
         if finding.severity is not Severity.INFO:
-            groups.setdefault((finding.transaction, finding.claim), []).append(finding)
+            groups.setdefault(key, []).append(finding)
+    if current is not None and current in groups:
+        amounts[current] = counted.total
     held = set(result.held)
     items: list[WorkItem] = []
     for (transaction, claim), found in groups.items():
@@ -119,7 +106,7 @@ def work_items(result: FileResult) -> list[WorkItem]:
                 severity=min((f.severity for f in found), key=lambda s: s.rank),
                 rules=tuple(dict.fromkeys(f.rule for f in found)),
                 steps=tuple(steps.values()),
-                amount=claim_amount(found),
+                amount=amounts[(transaction, claim)],
                 held=claim in held,
             )
         )

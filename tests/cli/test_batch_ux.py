@@ -29,14 +29,16 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert outcome.code == 0
     assert "cart837  [###" in outcome.stderr and "3/3" in outcome.stderr and "f2.837" in outcome.stderr
     assert outcome.stderr.rstrip().endswith(
-        "3 files: 3 changed, 0 unchanged; 12 fixes ($36,000.00), 0 flags; 0 claims need a person"
+        "3 files: 3 changed, 0 unchanged; 12 fixes, 0 flags; $36,000.00 involved; 0 claims need a person"
     )
 
 
 def test_no_progress_bar_off_a_terminal_or_with_q(tmp_path: Path) -> None:
     batch = _batch(tmp_path)
     piped = run_cli(["fix", str(batch), "-o", str(tmp_path / "a")])
-    assert piped.stderr == "3 files: 3 changed, 0 unchanged; 12 fixes ($36,000.00), 0 flags; 0 claims need a person\n"
+    assert piped.stderr == (
+        "3 files: 3 changed, 0 unchanged; 12 fixes, 0 flags; $36,000.00 involved; 0 claims need a person\n"
+    )
     quiet = run_cli(["fix", str(batch), "-o", str(tmp_path / "b"), "-q"], stderr_tty=True)
     assert (quiet.code, quiet.stderr) == (0, "")
 
@@ -47,7 +49,7 @@ def test_failed_file_exit_2_explained_in_one_line(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert lines[0].startswith("cart837: error: ") and "broken.837: byte " in lines[0] and "(SE)" in lines[0]
     assert lines[-2:] == [
-        "4 files: 3 changed, 0 unchanged, 1 failed; 12 fixes ($36,000.00), 0 flags; 0 claims need a person",
+        "4 files: 3 changed, 0 unchanged, 1 failed; 12 fixes, 0 flags; $36,000.00 involved; 0 claims need a person",
         "exit 2: 1 file(s) refused or failed (see the errors above)",
     ]
     assert sorted(p.name for p in visible(tmp_path / "out")) == ["f0.837", "f1.837", "f2.837"]

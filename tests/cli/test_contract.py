@@ -85,7 +85,7 @@ def test_check_and_diff_write_nothing(tmp_path: Path) -> None:
     checked = run(["check", str(folder)])
     assert checked.code == 1 and checked.stdout == b""
     assert checked.summary == (
-        f"3 files: 1 would change, 1 unchanged, 1 skipped; {FIXES} fixes needed ($13,700.00), 0 flags; "
+        f"3 files: 1 would change, 1 unchanged, 1 skipped; {FIXES} fixes needed, 0 flags; $5,300.00 involved; "
         "0 claims need a person"
     )
     diffed = run(["diff", str(folder)])
@@ -106,7 +106,7 @@ def test_dash_reads_stdin_and_writes_stdout(process: bool) -> None:
     fixed = run(["fix", "-"], CHANGING.read_bytes(), process)
     assert (fixed.code, fixed.stdout) == (0, FIXED.read_bytes())
     assert fixed.summary == (
-        f"1 file: 1 changed, 0 unchanged; {FIXES} fixes ($13,700.00), 0 flags; 0 claims need a person"
+        f"1 file: 1 changed, 0 unchanged; {FIXES} fixes, 0 flags; $5,300.00 involved; 0 claims need a person"
     )
     clean = run(["fix", "-"], CLEAN.read_bytes(), process)
     assert (clean.code, clean.stdout) == (0, CLEAN.read_bytes())
@@ -140,7 +140,7 @@ def test_directory_mirrors_paths_skips_notes_and_isolates_the_bad_file(process: 
     ]
     assert f"cart837: skipped {folder / 'notes.txt'}: not an X12 file" in done.stderr.splitlines()
     assert done.summary == (
-        f"4 files: 1 changed, 1 unchanged, 1 skipped, 1 failed; {FIXES} fixes ($13,700.00), 0 flags; "
+        f"4 files: 1 changed, 1 unchanged, 1 skipped, 1 failed; {FIXES} fixes, 0 flags; $5,300.00 involved; "
         "0 claims need a person"
     )
     assert done.stderr.splitlines()[-1] == "exit 2: 1 file(s) refused or failed (see the errors above)"

@@ -68,7 +68,7 @@ def test_headers_hunks_and_summary_on_stderr(tmp_path: Path) -> None:
     assert result.stdout.endswith("@@ -56 +50 @@ SE trailer (segment count)\n-SE*54*0001~\n+SE*48*0001~\n")
     assert "\x1b[" not in result.stdout
     assert result.stderr.splitlines() == [
-        "1 file: 1 would change, 0 unchanged; 4 fixes needed ($12,000.00), 0 flags; 0 claims need a person",
+        "1 file: 1 would change, 0 unchanged; 4 fixes needed, 0 flags; $12,000.00 involved; 0 claims need a person",
         "exit 1: some claims would change",
     ]
 

@@ -55,7 +55,7 @@ def test_summary_totals_and_file_table() -> None:
     }
     assert cards == {
         "files": "5", "claims to work": "2", "errors": "2", "to review": "1", "fixed": "3", "flags": "3",
-        "files changed": "1", "failed": "1", "moved by fixes": "$11,809.89", "on flagged lines": "$5,642.49",
+        "files changed": "1", "failed": "1", "dollars involved": "$12,809.89",
     }
     rows = [[_text(cell) for cell in row.xpath("td")] for row in page.xpath("//table[@class='files']/tbody/tr")]
     assert rows[2] == ["batch/clean.837", "unchanged", "12", "0", "0", "0", "0", "$0.00"]
@@ -82,7 +82,8 @@ def test_work_list_comes_first_one_row_per_claim_with_what_to_do_and_dollars() -
 def test_rows_follow_input_lines_with_output_lines_and_removed_lines() -> None:
     page = _page()
     claim = page.xpath("//section[contains(@class, 'claim')][h3/code='PCN0001']")[0]
-    assert _text(claim.xpath("h3")[0]) == "Claim PCN0001 · transaction 0001 · $8,166.40"  # LX 1 and LX 3, once each
+    heading = "Claim PCN0001 · transaction 0001 · $8,166.40 involved"  # LX 1 and LX 3, once each
+    assert _text(claim.xpath("h3")[0]) == heading
     rows = [[_text(c.xpath("a")[0] if c.get("class") == "rule" else c) for c in row.xpath("td")][:7]
             for row in claim.xpath(".//tbody/tr")]
     assert rows == [
@@ -264,7 +265,7 @@ def test_sort_by_dollars_in_chromium_orders_work_list_and_claims(tmp_path: Path)
     dom = _page(browser.dump_dom(page, "sort=amount"))
     assert [r.get("data-amount") for r in dom.xpath("//table[@id='worklist']/tbody/tr")] == ["3643.49", "1000.00"]
     claims = [c.xpath("h3/code")[0].text for c in dom.xpath("//section[@id='file-0']/section")]
-    assert claims == ["PCN0002", "PCN0001"]  # PCN0001's findings are all info: no dollars to work
+    assert claims == ["PCN0001", "PCN0002"]  # by the dollars involved their headings show: $8,166.40, $3,643.49
     dom = _page(browser.dump_dom(page, "sort=claim"))
     assert [c.xpath("h3/code")[0].text for c in dom.xpath("//section[@id='file-0']/section")] == ["PCN0001", "PCN0002"]
 

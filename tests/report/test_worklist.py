@@ -75,22 +75,71 @@ def test_work_list_is_every_claim_with_an_error_or_review_finding(demo: tuple[di
         assert row["rules"] == list(dict.fromkeys(f["rule"] for f in found))
         assert all(step.split(": ", 1)[0] in row["rules"] for step in row["next_steps"])
         assert row["payer"] and row["first_date"]
-        claim_level = [Decimal(f["amount"]) for f in found if f["line"] is None]
-        per_line: dict[int, Decimal] = {}
-        for f in found:
-            if f["line"] is not None:
-                per_line[f["line"]] = max(per_line.get(f["line"], Decimal(0)), Decimal(f["amount"]))
-        assert Decimal(row["amount"]) == (max(claim_level) if claim_level else sum(per_line.values(), Decimal(0)))
+        where = (row["file"], row["transaction"], row["claim"])
+        everything = [f for p, f in _findings(document) if (p, f["transaction"], f["claim"]) == where]
+        assert Decimal(row["amount"]) == _claim_dollars(everything)  # the claim's dollars, as its heading says
     assert stderr.rstrip().endswith(f"; {len(rows)} claims need a person")
 
 
+def _claim_dollars(findings: list[dict[str, Any]]) -> Decimal:
+    """BEHAVIOUR.md, Dollars: each line once at its largest amount; a claim-level finding: CLM02."""
+    claim_level = [Decimal(f["amount"]) for f in findings if f["line"] is None]
+    per_line: dict[int, Decimal] = {}
+    for f in findings:
+        if f["line"] is not None:
+            per_line[f["line"]] = max(per_line.get(f["line"], Decimal(0)), Decimal(f["amount"]))
+    return max(claim_level) if claim_level and max(claim_level) else sum(per_line.values(), Decimal(0))
+
+
+def _file_dollars(entry: dict[str, Any]) -> Decimal:
+    claims: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for finding in entry["findings"]:
+        claims.setdefault((finding["transaction"], finding["claim"]), []).append(finding)
+    return sum((_claim_dollars(found) for found in claims.values()), Decimal(0))
+
+
 def test_dollars_add_up_per_run(demo: tuple[dict[str, Any], str]) -> None:
+    """Issue 12 review: a line two rules touch counts once in the claim, the file and the run."""
     document, stderr = demo
-    fixed = sum((Decimal(f["amount"]) for _, f in _findings(document) if f["fixed"]), Decimal(0))
-    flagged = sum((Decimal(f["amount"]) for _, f in _findings(document) if not f["fixed"]), Decimal(0))
-    assert document["totals"]["amount_fixed"] == f"{fixed:.2f}" and fixed > 0
-    assert document["totals"]["amount_flagged"] == f"{flagged:.2f}"
-    assert f"fixes (${fixed:,.2f})" in stderr and f"flags (${flagged:,.2f})" in stderr
+    run = sum((_file_dollars(entry) for entry in document["files"]), Decimal(0))
+    per_finding = sum((Decimal(f["amount"]) for _, f in _findings(document)), Decimal(0))
+    assert run > 0 and per_finding > run  # some line of the demo is touched by two rules
+    assert document["totals"]["amount"] == f"{run:.2f}"
+    assert f"; ${run:,.2f} involved;" in stderr
+    rules: dict[str, Decimal] = {}
+    for _, f in _findings(document):  # per rule the totals stay per finding
+        rules[f["rule"]] = rules.get(f["rule"], Decimal(0)) + Decimal(f["amount"])
+    assert sum(rules.values(), Decimal(0)) == per_finding
+
+
+def test_one_claim_has_one_dollar_figure_in_every_report(tmp_path: Path) -> None:
+    """The crosswalk demo claim: heading $5,300 but file row $13,700 before (a line counted per rule)."""
+    source = DEMO / "cart-catiii-2025-crosswalk.837"
+    paths = [tmp_path / name for name in ("r.json", "r.md", "r.html", "w.csv")]
+    result = CliRunner().invoke(
+        main,
+        ["fix", str(source), "-o", str(tmp_path / "out.837"), "--report", str(paths[0]), "--report-md", str(paths[1]),
+         "--report-html", str(paths[2]), "--worklist", str(paths[3])],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(paths[0].read_text(encoding="utf-8"))
+    (entry,) = document["files"]
+    assert len({(f["transaction"], f["claim"]) for f in entry["findings"]}) == 1
+    amount = _file_dollars(entry)
+    shown = f"${amount:,.2f}"
+    assert amount == Decimal("5300.00") and document["totals"]["amount"] == "5300.00"
+    markdown = paths[1].read_text(encoding="utf-8")
+    assert f"{shown} involved)" in markdown  # the claim heading
+    assert "$13,700.00" not in markdown and "$13,700.00" not in paths[2].read_text(encoding="utf-8")
+    file_rows = [line for line in markdown.splitlines() if line.startswith("| `") and ".837` |" in line]
+    assert file_rows and all(shown in line for line in file_rows), file_rows
+    html = paths[2].read_text(encoding="utf-8")
+    assert html.count(shown) >= 3  # summary card, file row, claim heading
+    rows = list(csv.DictReader(io.StringIO(paths[3].read_text(encoding="utf-8-sig"))))
+    assert all(Decimal(row["amount"]) == amount for row in rows)
+    assert f"; {shown} involved;" in result.stderr
+
+
     noncovered = [f for _, f in _findings(document) if f["action"] == "noncovered"]
     for finding in noncovered:  # what SV207 grew by
         elements = finding["before"].rstrip("~").split("*")
