@@ -100,8 +100,8 @@ class Totals:
         self.files += 1
         setattr(self, result.status.value, getattr(self, result.status.value) + 1)
         fixed = total = errors = reviews = 0
-        to_work: set[tuple[str, str]] = set()
-        claim: tuple[str, str] | None = None
+        to_work: set[tuple[str, str, int | None]] = set()
+        claim: tuple[str, str, int | None] | None = None
         counted = ClaimDollars()
         for finding in result.findings:  # a claim's findings are contiguous: one claim's dollars at a time
             total += 1
@@ -110,7 +110,7 @@ class Totals:
                 errors += 1
             elif finding.severity is Severity.REVIEW:
                 reviews += 1
-            key = (finding.transaction, finding.claim)
+            key = (finding.transaction, finding.claim, finding.claim_segment)  # CLM01 may repeat
             if finding.severity is not Severity.INFO:
                 to_work.add(key)
             if key != claim:
@@ -194,15 +194,17 @@ class _OfClaim(Priced, Protocol):
     def transaction(self) -> str: ...
     @property
     def claim(self) -> str: ...
+    @property
+    def claim_segment(self) -> int | None: ...
 
 
 def file_dollars(findings: Iterable[_OfClaim]) -> Decimal:
     """Return a file's dollars involved: its claims' added up (a claim's findings are contiguous)."""
     amount = Decimal(0)
-    claim: tuple[str, str] | None = None
+    claim: tuple[str, str, int | None] | None = None
     counted = ClaimDollars()
     for finding in findings:
-        key = (finding.transaction, finding.claim)
+        key = (finding.transaction, finding.claim, finding.claim_segment)
         if key != claim:
             amount += counted.total
             claim, counted = key, ClaimDollars()

@@ -44,6 +44,7 @@ def finding_dict(finding: Finding, patient: dict[str, str] | None = None) -> dic
         "fixed": finding.fixed,
         "transaction": finding.transaction,
         "claim": finding.claim,
+        "claim_segment": finding.claim_segment,
         "line": finding.line,
         "date": finding.date.isoformat() if finding.date else None,
         "before": finding.before,

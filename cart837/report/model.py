@@ -65,6 +65,7 @@ class FindingEntry:
     amount: Decimal | None = None
     output_line: int | None = None
     removed: tuple[tuple[int, str], ...] = ()
+    claim_segment: int | None = None  # the CLM's segment number (two claims may share a CLM01)
     id: str | None = None  # schema 2 (DESIGN.md, Finding ids); schema-1 reports have none
 
     @classmethod
@@ -81,7 +82,13 @@ class FindingEntry:
             severity=Severity(severity), next_step=data.get("next_step", ""),
             amount=Decimal(amount) if amount is not None else None, output_line=data.get("output_line"),
             removed=tuple((r["line"], r["before"]) for r in data.get("removed", ())), id=data.get("id"),
+            claim_segment=data.get("claim_segment"),
         )
+
+    @property
+    def claim_key(self) -> tuple[str, str, int | None]:
+        """Return what tells one claim from another: ST02, CLM01 and the CLM's position (CLM01 may repeat)."""
+        return (self.transaction, self.claim, self.claim_segment)
 
     @property
     def needs_person(self) -> bool:
@@ -191,7 +198,7 @@ class FileEntry:
     @property
     def claims_to_work(self) -> int:
         """Return how many claims have an error or review finding."""
-        return len({(f.transaction, f.claim) for f in self.findings if f.needs_person})
+        return len({f.claim_key for f in self.findings if f.needs_person})
 
     @property
     def amount(self) -> Decimal:
@@ -210,10 +217,10 @@ class FileEntry:
 
     def by_claim(self) -> list[ClaimGroup]:
         """Group the findings per (transaction, claim), in order of first appearance."""
-        groups: dict[tuple[str, str], list[FindingEntry]] = {}
+        groups: dict[tuple[str, str, int | None], list[FindingEntry]] = {}
         for finding in self.findings:
-            groups.setdefault((finding.transaction, finding.claim), []).append(finding)
-        return [ClaimGroup(claim, transaction, tuple(found)) for (transaction, claim), found in groups.items()]
+            groups.setdefault(finding.claim_key, []).append(finding)
+        return [ClaimGroup(claim, transaction, tuple(found)) for (transaction, claim, _), found in groups.items()]
 
 
 @dataclass(frozen=True, slots=True)

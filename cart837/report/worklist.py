@@ -73,12 +73,12 @@ class WorkItem:
 
 def work_items(result: FileResult) -> list[WorkItem]:
     """Return the file's claims that need a person, in input order (one pass over the findings)."""
-    groups: dict[tuple[str, str], list[Finding]] = {}
-    amounts: dict[tuple[str, str], Decimal] = {}  # dollars involved: all the claim's findings, as in its heading
-    current: tuple[str, str] | None = None
+    groups: dict[tuple[str, str, int | None], list[Finding]] = {}  # by position: a CLM01 may repeat
+    amounts: dict[tuple[str, str, int | None], Decimal] = {}  # dollars involved: all the claim's findings
+    current: tuple[str, str, int | None] | None = None
     counted = ClaimDollars()
     for finding in result.findings:  # a claim's findings are contiguous
-        key = (finding.transaction, finding.claim)
+        key = (finding.transaction, finding.claim, finding.claim_segment)
         if key != current:
             if current is not None and current in groups:
                 amounts[current] = counted.total
@@ -90,7 +90,7 @@ def work_items(result: FileResult) -> list[WorkItem]:
         amounts[current] = counted.total
     held = set(result.held)
     items: list[WorkItem] = []
-    for (transaction, claim), found in groups.items():
+    for (transaction, claim, segment), found in groups.items():
         steps: dict[str, str] = {}
         for finding in found:
             if finding.next_step and finding.rule not in steps:
@@ -106,7 +106,7 @@ def work_items(result: FileResult) -> list[WorkItem]:
                 severity=min((f.severity for f in found), key=lambda s: s.rank),
                 rules=tuple(dict.fromkeys(f.rule for f in found)),
                 steps=tuple(steps.values()),
-                amount=amounts[(transaction, claim)],
+                amount=amounts[(transaction, claim, segment)],
                 held=claim in held,
             )
         )

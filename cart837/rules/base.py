@@ -83,6 +83,7 @@ class Finding:
     removed: tuple[tuple[int, str], ...] = ()  # a collapse: (input LX, SV2 before) of each line it removed
     payer: str = ""  # NM1*PR NM109 of the claim (the work list's payer id)
     first_date: Day | None = None  # the claim's first date of service (the work list's)
+    claim_segment: int | None = None  # the CLM's segment number in the file: tells apart claims sharing a CLM01
 
     @property
     def input_line(self) -> int | None:

@@ -175,6 +175,7 @@ class Engine:
             removed=removed_lines(before_claim, proposal) if fix else (),
             payer=claim.payer_id,
             first_date=first_date(claim),
+            claim_segment=claim.location.segment_index,
             id=finding_id,
         )
         return claim, finding

@@ -92,9 +92,9 @@ def _claim_dollars(findings: list[dict[str, Any]]) -> Decimal:
 
 
 def _file_dollars(entry: dict[str, Any]) -> Decimal:
-    claims: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for finding in entry["findings"]:
-        claims.setdefault((finding["transaction"], finding["claim"]), []).append(finding)
+    claims: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for finding in entry["findings"]:  # a claim: ST02, CLM01 and where its CLM is (CLM01 may repeat)
+        claims.setdefault((finding["transaction"], finding["claim"], finding["claim_segment"]), []).append(finding)
     return sum((_claim_dollars(found) for found in claims.values()), Decimal(0))
 
 
@@ -213,3 +213,38 @@ def test_cart013_reason_is_shown_once_in_its_rule_section(demo: tuple[dict[str, 
     assert "Next step: on every same-day visit" in section.split("### CART-014")[0].replace("\n", " ")
     page = html.render(report)
     assert page.count("monitoring and managing adverse events") == 1 and 'id="rule-CART-013"' in page
+
+
+REPEATED_CLM01 = """
+CLM*R1*5000***13:A:{frequency}**A*Y*Y
+DTP*434*D8*20250501
+LX*1
+SV2*0891*HC:Q2041*4000.00*UN*1
+"""
+
+
+def test_two_claims_sharing_a_clm01_are_two_claims_to_work(tmp_path: Path) -> None:
+    """Issue 12 review: a replacement before its original (same CLM01, one transaction) counted as one claim."""
+    from tests.rules.harness import Patient, wrap
+
+    source = tmp_path / "repeated.837"
+    replacement = REPEATED_CLM01.format(frequency=7) + "REF*F8*ORIGINAL1\n"
+    source.write_bytes(wrap([(Patient(), replacement), (Patient(), REPEATED_CLM01.format(frequency=1))]))
+    paths = [tmp_path / name for name in ("r.json", "r.md", "w.csv")]
+    result = CliRunner().invoke(
+        main,
+        ["fix", str(source), "-o", str(tmp_path / "out.837"), "--report", str(paths[0]), "--report-md",
+         str(paths[1]), "--worklist", str(paths[2])],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(paths[0].read_text(encoding="utf-8"))
+    (entry,) = document["files"]
+    errors = {(f["claim"], f["claim_segment"]) for f in entry["findings"] if f["severity"] == "error"}
+    assert len(errors) == 2 and {claim for claim, _ in errors} == {"R1"}
+    assert document["totals"]["claims_to_work"] == 2 and len(document["worklist"]) == 2
+    assert result.stderr.rstrip().endswith("; 2 claims need a person")
+    assert len(list(csv.DictReader(io.StringIO(paths[2].read_text(encoding="utf-8-sig"))))) == 2
+    markdown = paths[1].read_text(encoding="utf-8")
+    assert markdown.count("### Claim `R1`") == 2 and "## Work list: 2 claims need a person" in markdown
+    assert f"${Decimal(document['totals']['amount']):,.2f} involved" in result.stderr
+    assert Decimal(document["totals"]["amount"]) == 2 * Decimal("5000.00")  # each claim's CLM02 at stake
