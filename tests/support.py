@@ -139,9 +139,13 @@ def generate(
 
 @functools.cache
 def _cache_dir() -> str:
+    import atexit
+    import shutil
     import tempfile
 
-    return tempfile.mkdtemp(prefix="cart837-gen-")
+    folder = tempfile.mkdtemp(prefix="cart837-gen-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # each test process made up to ~60 MB
+    return folder
 
 
 @dataclass
