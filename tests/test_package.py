@@ -26,8 +26,8 @@ from tests.support import ROOT
 
 DATA_FILES = (
     "cart837/codes/data/codes.toml", "cart837/report/schema.json", "cart837/report/report.css",
-    "cart837/report/schema-1.json", "cart837/decisions.schema.json", "cart837/review/templates/file.html",
-    "cart837/review/static/review.css",
+    "cart837/report/report.js", "cart837/report/schema-1.json", "cart837/decisions.schema.json",
+    "cart837/review/templates/file.html", "cart837/review/static/review.css",
 )
 SCENARIO = ROOT / "fixtures" / "scenarios" / "catiii-2025-crosswalk"
 
