@@ -336,6 +336,8 @@ def _os_failure(item: InputFile, target: Path | None, output: AtomicFile | None,
     why = error.strerror or str(error)
     if error.filename is not None and Path(error.filename) == item.path:
         return f"{item.display}: cannot read: {why}", Code.READ
+    if isinstance(error, BrokenPipeError):  # only stdout is a pipe: `cart837 fix FILE | head`
+        return f"{item.display}: cannot write to stdout: the reading process closed the pipe", Code.WRITE
     written = target or (output.target if output is not None and output.target.name != "cart837-stdout" else None)
     if written is not None:
         return f"{item.display}: cannot write {written}: {why}", Code.WRITE

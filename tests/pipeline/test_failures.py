@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline.support import CHANGING, CLEAN, Done, copy_batch, run, start
-from tests.support import error_lines
+from tests.support import error_lines, generate
 
 
 def _one_line(done: Done) -> str:
@@ -109,3 +109,14 @@ def test_report_dash_into_a_reader_that_leaves_is_one_line_not_an_internal_error
     process.wait(timeout=300)
     done = Done(process.returncode, b"", process.stderr.read().decode())
     assert _one_line(done) == "cart837: error: cannot write to stdout: the reading process closed the pipe"
+
+
+def test_x12_to_stdout_into_a_reader_that_leaves_names_stdout(tmp_path: Path) -> None:
+    big = generate(claims=3000, seed=5)  # 1.7 MB: past a pipe's buffer and one copy chunk
+    process = start("fix", str(big))  # like `cart837 fix FILE | head`
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(3) == b"ISA"
+    process.stdout.close()
+    process.wait(timeout=300)
+    done = Done(process.returncode, b"", process.stderr.read().decode())
+    assert _one_line(done) == f"cart837: error: {big}: cannot write to stdout: the reading process closed the pipe"
