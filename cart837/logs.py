@@ -272,7 +272,8 @@ def announce(level: str, event: str, text: str, **fields: Any) -> None:
     if settings.fmt != "json":
         write_line(stream, text)
         return
-    record: dict[str, Any] = {"event": event, "level": level, "timestamp": datetime.now(UTC).isoformat()}
+    stamp = datetime.now(UTC).isoformat().replace("+00:00", "Z")  # as structlog's TimeStamper writes it
+    record: dict[str, Any] = {"event": event, "level": level, "timestamp": stamp}
     if settings.run_id:
         record["run_id"] = settings.run_id
     record["message"] = text

@@ -161,3 +161,11 @@ def test_a_bad_finding_id_or_decisions_file_carries_its_code_in_json_logs(tmp_pa
     assert [(r["event"], r["code"]) for r in records] == [("run_failed", "E-DECISIONS")]
     if option[0] == "--skip":
         assert "'CART-001'" in records[0]["message"]  # the id as the user typed it
+
+
+def test_every_json_log_record_writes_its_timestamp_the_same_way(tmp_path: Path) -> None:
+    done = run("fix", str(CHANGING), "-o", str(tmp_path / "out"), "-v", "--log-format", "json")
+    assert done.code == 0, done.stderr
+    stamps = {json.loads(line)["event"]: json.loads(line)["timestamp"] for line in done.lines}
+    assert {"run_done", "claim_fixed"} <= set(stamps)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp) for stamp in stamps.values()), stamps
