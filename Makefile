@@ -24,6 +24,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check cart837 tests bench
+	$(BIN)/ruff format --check cart837 tests bench
 	$(BIN)/mypy
 
 pytest: install

@@ -216,8 +216,17 @@ def child_library(source: Path, target: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - start, "claims": result.claims, "findings": len(result.findings)}
 
 
-STAGES = ("startup", "pass 1 scan", "claim build", "episode index", "rules", "edits", "pass 2 scan", "write",
-          "re-check")
+STAGES = (
+    "startup",
+    "pass 1 scan",
+    "claim build",
+    "episode index",
+    "rules",
+    "edits",
+    "pass 2 scan",
+    "write",
+    "re-check",
+)
 
 
 def child_stages(source: Path, target: Path) -> dict[str, float]:
@@ -267,9 +276,13 @@ def child_stages(source: Path, target: Path) -> dict[str, float]:
         setattr(owner, name, wrapper)
 
     for owner, name, stage in (
-        (batch, "index_file", "pass 1"), (batch, "read_summary", "summaries"),
-        (episodes.EpisodeIndex, "add_summary", "episode index"), (batch.Batch, "_run", "pass 2"),
-        (batch, "read_claim", "claim objects"), (engine.Engine, "run", "engine"), (engine, "apply", "edits"),
+        (batch, "index_file", "pass 1"),
+        (batch, "read_summary", "summaries"),
+        (episodes.EpisodeIndex, "add_summary", "episode index"),
+        (batch.Batch, "_run", "pass 2"),
+        (batch, "read_claim", "claim objects"),
+        (engine.Engine, "run", "engine"),
+        (engine, "apply", "edits"),
         (writer, "recheck_claim", "re-check"),
     ):
         timed(owner, name, stage)
@@ -287,9 +300,15 @@ def child_stages(source: Path, target: Path) -> dict[str, float]:
     pass2_scan = max(scan - pass1_scan, 0.0)
     claims, rules_all, edits = get("claim objects", 0.0), get("engine", 0.0), get("edits", 0.0)
     stages = {
-        "startup": setup, "pass 1 scan": pass1_scan, "claim build": summaries + claims, "episode index": index_rows,
-        "rules": rules_all - edits, "edits": edits, "pass 2 scan": pass2_scan,
-        "write": pass2 - claims - rules_all - pass2_scan - recheck, "re-check": recheck,
+        "startup": setup,
+        "pass 1 scan": pass1_scan,
+        "claim build": summaries + claims,
+        "episode index": index_rows,
+        "rules": rules_all - edits,
+        "edits": edits,
+        "pass 2 scan": pass2_scan,
+        "write": pass2 - claims - rules_all - pass2_scan - recheck,
+        "re-check": recheck,
     }
     stages["other"] = total - sum(stages.values())
     return {"cpu_seconds": total, **{k: round(v, 4) for k, v in stages.items()}}
@@ -312,7 +331,14 @@ def bench_file(mix: str, claims: int, scratch: Path, pyx12_rate: dict[str, Run])
             megabytes = path.stat().st_size / 1e6
             scale = megabytes / ref.megabytes
             yield Run(
-                mix, claims, megabytes, tool, ref.seconds * scale, ref.cpu_seconds * scale, None, ref.rss_mb,
+                mix,
+                claims,
+                megabytes,
+                tool,
+                ref.seconds * scale,
+                ref.cpu_seconds * scale,
+                None,
+                ref.rss_mb,
                 f"estimated: pyx12's {ref.mb_s:.2f} MB/s on the {PYX12_MAX_CLAIMS}-claim file (too slow to run)",
             )
             continue
@@ -346,8 +372,12 @@ def bench_batch(scratch: Path) -> dict[str, object]:
     """Time `cart837 fix DIR --jobs N` for N = 1 and 2 on a batch of files."""
     folder = batch_dir()
     megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
-    out: dict[str, object] = {"files": BATCH_FILES, "claims_per_file": BATCH_CLAIMS, "mix": BATCH_MIX,
-                              "megabytes": round(megabytes, 2)}
+    out: dict[str, object] = {
+        "files": BATCH_FILES,
+        "claims_per_file": BATCH_CLAIMS,
+        "mix": BATCH_MIX,
+        "megabytes": round(megabytes, 2),
+    }
     for jobs in (1, 2):
         target = scratch / f"jobs{jobs}"
         shutil.rmtree(target, ignore_errors=True)
@@ -356,9 +386,14 @@ def bench_batch(scratch: Path) -> dict[str, object]:
         load = os.getloadavg()[0]  # other work on the machine takes cores from the pool
         measured = measure(argv, _env())
         shutil.rmtree(target, ignore_errors=True)
-        out[f"jobs{jobs}"] = {"seconds": round(measured.seconds, 3), "mb_s": round(megabytes / measured.seconds, 2),
-                              "cpu_seconds": round(measured.cpu_seconds, 3), "rss_mb": round(measured.rss_mb, 1),
-                              "cores_used": round(measured.cpu_seconds / measured.seconds, 2), "load_average": load}
+        out[f"jobs{jobs}"] = {
+            "seconds": round(measured.seconds, 3),
+            "mb_s": round(megabytes / measured.seconds, 2),
+            "cpu_seconds": round(measured.cpu_seconds, 3),
+            "rss_mb": round(measured.rss_mb, 1),
+            "cores_used": round(measured.cpu_seconds / measured.seconds, 2),
+            "load_average": load,
+        }
     one, two = out["jobs1"], out["jobs2"]
     assert isinstance(one, dict) and isinstance(two, dict)
     out["speedup"] = round(one["seconds"] / two["seconds"], 2)
@@ -374,13 +409,20 @@ def ratios(runs: list[Run]) -> list[dict[str, object]]:
         cli = keyed[(mix, claims, TOOLS[0])]
         pyx12, floor = keyed[(mix, claims, TOOLS[2])], keyed[(mix, claims, TOOLS[3])]
         vs_pyx12, vs_floor = cli.mb_s / pyx12.mb_s, cli.mb_s / floor.mb_s
-        rows.append({
-            "mix": mix, "claims": claims, "cli_vs_pyx12": round(vs_pyx12, 1), "cli_vs_floor": round(vs_floor, 2),
-            "cli_rss_mb": round(cli.rss_mb, 1),
-            "pyx12_target": TARGET_PYX12[mix], "pyx12_target_met": vs_pyx12 >= TARGET_PYX12[mix],
-            "floor_target_met": vs_floor >= TARGET_FLOOR,
-            "rss_target_met": cli.rss_mb < TARGET_RSS_MB, "pyx12_estimated": bool(pyx12.note),
-        })
+        rows.append(
+            {
+                "mix": mix,
+                "claims": claims,
+                "cli_vs_pyx12": round(vs_pyx12, 1),
+                "cli_vs_floor": round(vs_floor, 2),
+                "cli_rss_mb": round(cli.rss_mb, 1),
+                "pyx12_target": TARGET_PYX12[mix],
+                "pyx12_target_met": vs_pyx12 >= TARGET_PYX12[mix],
+                "floor_target_met": vs_floor >= TARGET_FLOOR,
+                "rss_target_met": cli.rss_mb < TARGET_RSS_MB,
+                "pyx12_estimated": bool(pyx12.note),
+            }
+        )
     return rows
 
 
@@ -503,8 +545,13 @@ def main(argv: list[str] | None = None) -> int:
         batch = None if args.skip_batch else bench_batch(Path(scratch))
     checks = ratios(runs)
     results = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": os.getloadavg(),
+        },
         "generator": {"seed": SEED, "args": _generator_args(0, 0.0, SEED)[4:], "mixes": MIXES},
         "rules": rules,
         "runs": [{**asdict(r), "mb_s": round(r.mb_s, 2), "claims_s": round(r.claims_s)} for r in runs],
@@ -515,10 +562,20 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     out = [table(runs), ""]
     if any(r.note for r in runs):
-        out.append(f"\\* pyx12 is far slower (~2 MB/s): above {PYX12_MAX_CLAIMS:,} claims its time is estimated from "
-                   f"its MB/s on the {PYX12_MAX_CLAIMS:,}-claim file of the same mix.\n")
-    out.extend([ratio_table(checks), "", "Share of CPU per stage (cart837.fix_file with a CPU timer per stage):", "",
-                stage_table(stages), ""])
+        out.append(
+            f"\\* pyx12 is far slower (~2 MB/s): above {PYX12_MAX_CLAIMS:,} claims its time is estimated from "
+            f"its MB/s on the {PYX12_MAX_CLAIMS:,}-claim file of the same mix.\n"
+        )
+    out.extend(
+        [
+            ratio_table(checks),
+            "",
+            "Share of CPU per stage (cart837.fix_file with a CPU timer per stage):",
+            "",
+            stage_table(stages),
+            "",
+        ]
+    )
     if batch is not None:
         out.append(_batch_line(batch))
     sys.stdout.write("\n".join(out) + f"\nresults written to {RESULTS.relative_to(ROOT)}\n")

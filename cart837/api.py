@@ -61,8 +61,15 @@ def fix_many(
             raise ValueError(f"outdir {outdir} is also an input")
         mark_output_tree(Path(outdir))
     settings = RunSettings(
-        _config(config), _only(rules), RunMode(mode), Path(outdir) if outdir is not None else None, in_place,
-        show_phi, keep_changes=RunMode(mode) is RunMode.DIFF, gate=gate, decisions=chosen,
+        _config(config),
+        _only(rules),
+        RunMode(mode),
+        Path(outdir) if outdir is not None else None,
+        in_place,
+        show_phi,
+        keep_changes=RunMode(mode) is RunMode.DIFF,
+        gate=gate,
+        decisions=chosen,
     )
     results = list(known)  # skipped and unreadable entries, as the CLI reports them first
     if dask is not None:
@@ -101,8 +108,13 @@ def fix_file(
     item = InputFile(source, str(path), Path(Path(output).name if output is not None else source.name))
     chosen = replace(_decisions(skip, only, decisions, [item]), strict=strict)
     settings = RunSettings(
-        _config(config), _only(rules), RunMode.FIX, Path(output).parent if output is not None else None, in_place,
-        show_phi, decisions=chosen,
+        _config(config),
+        _only(rules),
+        RunMode.FIX,
+        Path(output).parent if output is not None else None,
+        in_place,
+        show_phi,
+        decisions=chosen,
     )
     index, failures = build_index([item], settings.config)
     return next(iter(process_files(settings, index, failures, [item])))
@@ -123,8 +135,10 @@ def _decisions(
     skip: Iterable[str], only: Iterable[str] | None, path: PathLike | None, inputs: list[InputFile]
 ) -> Decisions:
     chosen = Decisions(
-        frozenset(skip), frozenset(only) if only is not None else None,
-        load_decisions(Path(path)) if path is not None else {}, str(path or "decisions"),
+        frozenset(skip),
+        frozenset(only) if only is not None else None,
+        load_decisions(Path(path)) if path is not None else {},
+        str(path or "decisions"),
     )
     if not chosen.empty:
         chosen.check_files(file_sha256(item.path) for item in inputs if item.path.is_file())

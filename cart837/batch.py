@@ -198,7 +198,12 @@ class Batch:
             key = (event.interchange, event.group, event.transaction, position, claim.id)
             occurrences[key] = occurrences.get(key, 0) + 1
             scope = ClaimScope(
-                result.sha256_in or "", event.interchange, event.group, event.transaction, claim.id, position,
+                result.sha256_in or "",
+                event.interchange,
+                event.group,
+                event.transaction,
+                claim.id,
+                position,
                 occurrences[key],
             )
             view = self.index.view(claim.patient.key, (number, event.offset))

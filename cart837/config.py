@@ -51,8 +51,23 @@ class XModifier(StrEnum):
 # RULES.md §2.10: starting lists (configuration, not fact)
 SUPPORTIVE_DRUGS = ("J1100", "J2930", "J1720", "J1200", "J2405", "J0131")
 UNRELATED_DRUGS = (
-    "J0696", "J3370", "J2543", "J2185", "J1956", "J0690", "J0692", "J0713", "J1335", "J0878", "J2020",
-    "J1580", "J0290", "J2270", "J1170", "J3010", "J2175",
+    "J0696",
+    "J3370",
+    "J2543",
+    "J2185",
+    "J1956",
+    "J0690",
+    "J0692",
+    "J0713",
+    "J1335",
+    "J0878",
+    "J2020",
+    "J1580",
+    "J0290",
+    "J2270",
+    "J1170",
+    "J3010",
+    "J2175",
 )
 LYMPHODEPLETION_DRUGS = ("J9033", "J9034", "J9036", "J9056", "J9058", "J9059", "J9185", "J9070")
 
@@ -178,7 +193,7 @@ def _check_value(key: str, value: object, where: str, at: Location) -> object:
             raise ConfigError(f"{name}: use one of {', '.join(choices)}", at)
         return type(default)(value)
     if key == "product_revenue_code" and not (len(value) == 4 and value.isdigit() and value not in ("0000", "0001")):
-        raise ConfigError(f"{name}: write a four-digit revenue code, e.g. \"0891\"", at)
+        raise ConfigError(f'{name}: write a four-digit revenue code, e.g. "0891"', at)
     return value
 
 
@@ -188,7 +203,7 @@ def _check_list(key: str, value: list[str], name: str, at: Location) -> None:
         default = list(getattr(Config(), key)[:2])
         raise ConfigError(
             f"{name}: an empty list switches {_NOT_EMPTY[key]} off without a word; write e.g. {key} = {default!r} "
-            f"(to turn a rule off, write rules.\"CART-0NN\" = \"off\")",
+            f'(to turn a rule off, write rules."CART-0NN" = "off")',
             at,
         )
     if key == "medicare_filing_codes":
@@ -210,15 +225,14 @@ def _check_list(key: str, value: list[str], name: str, at: Location) -> None:
     if key == "outpatient_bill_types":
         if "11" in value:
             raise ConfigError(
-                f"{name}: 11x is the inpatient bill type (CART-015), never outpatient; remove \"11\" "
-                '(e.g. ["13"])',
+                f'{name}: 11x is the inpatient bill type (CART-015), never outpatient; remove "11" (e.g. ["13"])',
                 at,
             )
         for entry in value:
             if not (len(entry) == 2 and entry.isdigit()):
                 hint = f"write {entry[:2]!r}" if len(entry) > 2 and entry[:2].isdigit() else "write two digits"
                 raise ConfigError(
-                    f"{name}: {entry!r} is not the first two digits of a bill type; {hint} (e.g. \"13\" for 13x)", at
+                    f'{name}: {entry!r} is not the first two digits of a bill type; {hint} (e.g. "13" for 13x)', at
                 )
     if key in _HCPCS_LISTS:
         for entry in value:
@@ -266,9 +280,7 @@ def _check_together(config: Config, where: str, at: Location) -> None:
         )
 
 
-def _rule_modes(
-    raw: object, where: str, known: Mapping[str, frozenset[RuleMode]], at: Location
-) -> dict[str, RuleMode]:
+def _rule_modes(raw: object, where: str, known: Mapping[str, frozenset[RuleMode]], at: Location) -> dict[str, RuleMode]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}rules must be a table of rule id = mode", at)
     modes: dict[str, RuleMode] = {}
@@ -322,7 +334,7 @@ def _codes(raw: object, at: Location) -> dict[str, Mapping[str, object]]:
     noc = sorted(code for code in raw if code in NOC_CODES and table.kind(code) is CodeKind.PRODUCT)
     if noc:
         raise ConfigError(
-            f"codes.{noc[0]}: kind = \"product\" on a not-otherwise-classified code would make every unrelated NOC "
+            f'codes.{noc[0]}: kind = "product" on a not-otherwise-classified code would make every unrelated NOC '
             "drug a CAR-T product; remove it (RULES.md §2.4)",
             at,
         )
@@ -344,22 +356,20 @@ def _check_code(code: str, table: CodeTable, at: Location) -> None:
         )
     if info.revenue_code is not None and not (len(info.revenue_code) == 4 and info.revenue_code.isdigit()):
         raise ConfigError(
-            f"codes.{code}: revenue_code = {info.revenue_code!r}: write a four-digit revenue code, e.g. \"0891\"", at
+            f'codes.{code}: revenue_code = {info.revenue_code!r}: write a four-digit revenue code, e.g. "0891"', at
         )
     if info.crosswalk is not None and table.get(info.crosswalk) is None:
         raise ConfigError(
-            f"codes.{code}: crosswalk = {info.crosswalk!r} is not a known code; add [codes.\"{info.crosswalk}\"] "
-            "with its kind, or write a code of the tables (e.g. \"38228\")",
+            f'codes.{code}: crosswalk = {info.crosswalk!r} is not a known code; add [codes."{info.crosswalk}"] '
+            'with its kind, or write a code of the tables (e.g. "38228")',
             at,
         )
     if info.kind is CodeKind.STEP and info.step is None:
         steps = ", ".join(step.value for step in Step)
-        raise ConfigError(f"codes.{code}: kind = \"step\" needs step = one of {steps}", at)
+        raise ConfigError(f'codes.{code}: kind = "step" needs step = one of {steps}', at)
 
 
-def _payers(
-    raw: object, known: Mapping[str, frozenset[RuleMode]], at: Location
-) -> dict[str, Mapping[str, object]]:
+def _payers(raw: object, known: Mapping[str, frozenset[RuleMode]], at: Location) -> dict[str, Mapping[str, object]]:
     if not isinstance(raw, dict):
         raise ConfigError("payers must be a table of payer-id tables", at)
     out: dict[str, Mapping[str, object]] = {}

@@ -112,9 +112,20 @@ def _fix_on(
     shared_index = client.scatter(index, broadcast=True)
     shared_settings = client.scatter(settings, broadcast=True)
     wanted = [number for number in range(len(items)) if number not in failures]
-    futures = dict(zip(wanted, client.map(
-        fix_task, wanted, [items[n] for n in wanted], settings=shared_settings, index=shared_index, pure=False,
-    ), strict=True))
+    futures = dict(
+        zip(
+            wanted,
+            client.map(
+                fix_task,
+                wanted,
+                [items[n] for n in wanted],
+                settings=shared_settings,
+                index=shared_index,
+                pure=False,
+            ),
+            strict=True,
+        )
+    )
     for number, item in enumerate(items):
         if number in failures:
             failure = failures[number]

@@ -37,6 +37,7 @@ def frequency_of(bill_type: str) -> str:
     """Return CLM05-3 from a three-character bill type ("" when unknown)."""
     return bill_type[2:3]
 
+
 _STEPS: tuple[Step | None, ...] = (None, *Step)
 _STEP_FLAG = {step: number for number, step in enumerate(_STEPS)}
 _PRODUCT_FLAG = 0x80
@@ -66,9 +67,24 @@ class EpisodeIndex:
     """
 
     __slots__ = (
-        "member_ids", "_heads", "_odd_heads", "_strings", "_string_ids", "_big_lines",
-        "_day", "_claim", "_line", "_code", "_flags", "_prev",
-        "_claim_file", "_claim_offset", "_claim_bill", "_claim_id_end", "_claim_ids", "_cache",
+        "member_ids",
+        "_heads",
+        "_odd_heads",
+        "_strings",
+        "_string_ids",
+        "_big_lines",
+        "_day",
+        "_claim",
+        "_line",
+        "_code",
+        "_flags",
+        "_prev",
+        "_claim_file",
+        "_claim_offset",
+        "_claim_bill",
+        "_claim_id_end",
+        "_claim_ids",
+        "_cache",
     )
     _cache: tuple[str | None, dict[date, list[EpisodeLine]], dict[ClaimRef, ClaimId]]
 
@@ -250,8 +266,18 @@ class EpisodeIndex:
 
     def stats(self) -> dict[str, int]:
         """Return sizes for logs and the benchmark: patients, claims, lines, bytes in arrays."""
-        arrays = (self._day, self._claim, self._line, self._code, self._flags, self._prev,
-                  self._claim_file, self._claim_offset, self._claim_bill, self._claim_id_end)
+        arrays = (
+            self._day,
+            self._claim,
+            self._line,
+            self._code,
+            self._flags,
+            self._prev,
+            self._claim_file,
+            self._claim_offset,
+            self._claim_bill,
+            self._claim_id_end,
+        )
         return {
             "patients": len(self._heads) + len(self._odd_heads),
             "claims": len(self._claim_file),

@@ -143,9 +143,7 @@ class Cart837Error(Exception):
     def one_line(self) -> str:
         """Format as `FILE: byte B, segment N (SEG): message` (no newlines)."""
         where = self.location.describe()
-        text = f"{self.location.file}: {where}: {self.message}" if where else (
-            f"{self.location.file}: {self.message}"
-        )
+        text = f"{self.location.file}: {where}: {self.message}" if where else (f"{self.location.file}: {self.message}")
         return " ".join(text.split("\n"))
 
 

@@ -35,12 +35,44 @@ import structlog
 
 REDACTED = "[redacted]"
 # Words that mark a PHI-bearing field; a key is split into words (snake, kebab or camel case).
-PHI_WORDS = frozenset({
-    "name", "names", "first", "last", "middle", "member", "subscriber", "patient", "dependent", "insured",
-    "birth", "dob", "born", "address", "street", "city", "zip", "postal", "phone", "ssn",
-    "identifiers", "identifier", "segment", "segments", "raw", "data", "text", "before", "after",
-    "nm1", "n3", "n4", "dmg", "ref",
-})
+PHI_WORDS = frozenset(
+    {
+        "name",
+        "names",
+        "first",
+        "last",
+        "middle",
+        "member",
+        "subscriber",
+        "patient",
+        "dependent",
+        "insured",
+        "birth",
+        "dob",
+        "born",
+        "address",
+        "street",
+        "city",
+        "zip",
+        "postal",
+        "phone",
+        "ssn",
+        "identifiers",
+        "identifier",
+        "segment",
+        "segments",
+        "raw",
+        "data",
+        "text",
+        "before",
+        "after",
+        "nm1",
+        "n3",
+        "n4",
+        "dmg",
+        "ref",
+    }
+)
 # Keys that hold no PHI although a word above is part of them (the hashed key is the safe id).
 SAFE_KEYS = frozenset({"event", "level", "timestamp", "logger", "file", "claim", "patient_key", "exc_info"})
 PLAIN = (str, int, float, bool, Decimal, date, datetime, PurePath, Enum, type(None))
@@ -293,7 +325,8 @@ def capture() -> Iterator[list[MutableMapping[str, Any]]]:
         return ""
 
     _STATE.bound = structlog.wrap_logger(
-        LineWriter(io.StringIO()), processors=[redact_phi, keep],
+        LineWriter(io.StringIO()),
+        processors=[redact_phi, keep],
         wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
     ).bind()
     try:

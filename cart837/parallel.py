@@ -55,9 +55,18 @@ class RunSettings:
     def batch(self, index: EpisodeIndex) -> Batch:
         """Return the Batch these settings describe, over `index`."""
         return Batch(
-            config=self.config, engine=Engine(self.config, self.only), index=index, mode=self.mode,
-            outdir=self.outdir, in_place=self.in_place, show_phi=self.show_phi, keep_changes=self.keep_changes,
-            gate=self.gate, hold=self.hold, hold_on=self.hold_on, decisions=self.decisions,
+            config=self.config,
+            engine=Engine(self.config, self.only),
+            index=index,
+            mode=self.mode,
+            outdir=self.outdir,
+            in_place=self.in_place,
+            show_phi=self.show_phi,
+            keep_changes=self.keep_changes,
+            gate=self.gate,
+            hold=self.hold,
+            hold_on=self.hold_on,
+            decisions=self.decisions,
         )
 
 

@@ -220,8 +220,14 @@ def _run_pyx12(prepared: _Prepared, file: str) -> tuple[str, str, _Progress, lis
     with _quiet_pyx12() as collected:
         try:
             result = pyx12.x12n_document.x12n_document(
-                pyx12.params.params(), io.StringIO(prepared.text), ack, None, None, report,
-                map_path=map_directory(), callback=progress,
+                pyx12.params.params(),
+                io.StringIO(prepared.text),
+                ack,
+                None,
+                None,
+                report,
+                map_path=map_directory(),
+                callback=progress,
             )
         except pyx12.errors.EngineError as error:
             raise ValidationError(_engine_message(error), _crash_location(prepared, progress, file)) from None

@@ -73,11 +73,27 @@ def own_ta1(data: bytes, code: str) -> str | None:
     elements = text[:105].split(separator)
     if len(elements) != 17:
         return None
-    isa = separator.join([
-        "ISA", "00", " " * 10, "00", " " * 10, elements[7], elements[8], elements[5], elements[6],
-        time.strftime("%y%m%d"), time.strftime("%H%M"), elements[11], elements[12], "000000000", "0", elements[15],
-        elements[16],
-    ])
+    isa = separator.join(
+        [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            elements[7],
+            elements[8],
+            elements[5],
+            elements[6],
+            time.strftime("%y%m%d"),
+            time.strftime("%H%M"),
+            elements[11],
+            elements[12],
+            "000000000",
+            "0",
+            elements[15],
+            elements[16],
+        ]
+    )
     note = TA1_NOTES.get(code, "024")
     ta1 = separator.join(["TA1", elements[13], elements[9], elements[10], "R", note])
     return f"{isa}{terminator}{ta1}{terminator}IEA{separator}0{separator}000000000{terminator}\n"

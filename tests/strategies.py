@@ -26,9 +26,7 @@ def styles(draw: st.DrawFn) -> Style:
     rest = [c for c in CANDIDATES if c != terminator]
     element, component, repetition = draw(st.permutations(rest))[:3]
     repetition = draw(st.sampled_from([repetition, "U", component]))  # "U"/= ISA16: no repetition separator
-    suffixes = draw(
-        st.lists(st.sampled_from([s for s in SUFFIXES if terminator not in s]), min_size=1, max_size=4)
-    )
+    suffixes = draw(st.lists(st.sampled_from([s for s in SUFFIXES if terminator not in s]), min_size=1, max_size=4))
     return Style(element, component, repetition, terminator, tuple(suffixes))
 
 
@@ -40,9 +38,7 @@ def files(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str]]]:
     claims: list[tuple[str, str]] = []
     for control in range(1, draw(st.integers(1, 3)) + 1):
         style = draw(styles())
-        transactions = draw(
-            st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=4), min_size=1, max_size=2)
-        )
+        transactions = draw(st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=4), min_size=1, max_size=2))
         parts.append(interchange(style, control, transactions))
         for specs in transactions:
             member = ""

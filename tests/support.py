@@ -126,8 +126,20 @@ def generate(
     name += "-all" if all_scenarios else ""
     path = out / f"{name}.837"
     args = [
-        "--claims", str(claims), "--seed", str(seed), "--cart-share", str(cart_share), "--line-ending", line_ending,
-        "--delims", delims, "--claims-per-st", str(claims_per_st), "--interchanges", str(interchanges),
+        "--claims",
+        str(claims),
+        "--seed",
+        str(seed),
+        "--cart-share",
+        str(cart_share),
+        "--line-ending",
+        line_ending,
+        "--delims",
+        delims,
+        "--claims-per-st",
+        str(claims_per_st),
+        "--interchanges",
+        str(interchanges),
     ]
     for scenario in scenarios:
         args += ["--scenario", scenario]
@@ -163,8 +175,10 @@ def stream_join(data: bytes, interest: Wanted = EVERYTHING, chunk_size: int | No
     if isinstance(interest, _Everything):
         interest = everything(data)
     source = io.BytesIO(data)
-    stream = FileStream(source, "t.837", interest) if chunk_size is None else (
-        FileStream(source, "t.837", interest, chunk_size=chunk_size)
+    stream = (
+        FileStream(source, "t.837", interest)
+        if chunk_size is None
+        else (FileStream(source, "t.837", interest, chunk_size=chunk_size))
     )
     parts: list[bytes] = []
     joined = Joined(b"")
@@ -273,8 +287,23 @@ class ClaimSpec:
 def isa(style: Style, control: int) -> list[str]:
     """Return the fixed-width ISA elements."""
     return [
-        "ISA", "00", " " * 10, "00", " " * 10, "ZZ", "SENDER".ljust(15), "ZZ", "RECEIVER".ljust(15),
-        "250301", "1200", style.repetition, "00501", f"{control:09d}", "0", "T", style.component,
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        "ZZ",
+        "SENDER".ljust(15),
+        "ZZ",
+        "RECEIVER".ljust(15),
+        "250301",
+        "1200",
+        style.repetition,
+        "00501",
+        f"{control:09d}",
+        "0",
+        "T",
+        style.component,
     ]
 
 

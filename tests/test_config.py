@@ -138,7 +138,10 @@ def test_revision_2_keys_load() -> None:
     ("raw", "message"),
     [
         ({"bogus": 1}, "unknown configuration key 'bogus'"),
-        ({"medicare_filing_codes": "MB"}, "medicare_filing_codes = 'MB': write a list of strings, e.g. medicare_filing_codes = ['MA', 'MB']"),  # noqa: E501
+        (
+            {"medicare_filing_codes": "MB"},
+            "medicare_filing_codes = 'MB': write a list of strings, e.g. medicare_filing_codes = ['MA', 'MB']",
+        ),  # noqa: E501
         ({"prefer_x_modifiers": "yes"}, "prefer_x_modifiers = 'yes': write true or false"),
         ({"rules": {"CART-999": "fix"}}, "rules: unknown rule 'CART-999'"),
         ({"rules": {"CART-001": "maybe"}}, "rules.CART-001 = 'maybe': use fix, flag or off"),
@@ -147,7 +150,10 @@ def test_revision_2_keys_load() -> None:
         ({"codes": []}, "codes must be a table of code tables"),
         ({"payers": {"00301": {"bogus": 1}}}, "unknown configuration key payers.00301.bogus"),
         ({"payers": {"00301": {"rules": {"CART-999": "off"}}}}, "payers.00301.rules: unknown rule 'CART-999'"),
-        ({"payers": {"00301": {"x_modifier": 5}}}, "payers.00301.x_modifier = 5: write a string, e.g. x_modifier = 'XU'"),  # noqa: E501
+        (
+            {"payers": {"00301": {"x_modifier": 5}}},
+            "payers.00301.x_modifier = 5: write a string, e.g. x_modifier = 'XU'",
+        ),  # noqa: E501
         ({"payers": {"00301": 1}}, "payers.00301 must be a table"),
     ],
 )

@@ -18,9 +18,21 @@ def test_make_demo_writes_every_report_from_scratch(tmp_path: Path) -> None:
         pytest.skip("make is not installed")
     # The recipe as make would run it (the install step treated as done), run in a scratch folder.
     recipe = subprocess.run(
-        [make, "--no-print-directory", "-s", "-n", "-C", str(ROOT), "-o", ".venv/.installed", "demo",
-         f"BIN={Path(sys.executable).parent}"],
-        check=True, capture_output=True, text=True,
+        [
+            make,
+            "--no-print-directory",
+            "-s",
+            "-n",
+            "-C",
+            str(ROOT),
+            "-o",
+            ".venv/.installed",
+            "demo",
+            f"BIN={Path(sys.executable).parent}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     (tmp_path / "fixtures").symlink_to(ROOT / "fixtures")
     done = subprocess.run(["bash", "-ec", recipe], cwd=tmp_path, capture_output=True, text=True)

@@ -26,8 +26,15 @@ def test_cart837_rules_id_prints_the_whole_rule() -> None:
     assert result.exit_code == 0, result.output
     text = result.output
     parts = (
-        "## CART-005 — ", "**What it checks and does.**", "**What you do.**", "**Examples.**", "Bad:", "Good:",
-        "**Sources.**", "- **MM11216**: MLN Matters MM11216", "Configured mode in this folder: `fix`",
+        "## CART-005 — ",
+        "**What it checks and does.**",
+        "**What you do.**",
+        "**Examples.**",
+        "Bad:",
+        "Good:",
+        "**Sources.**",
+        "- **MM11216**: MLN Matters MM11216",
+        "Configured mode in this folder: `fix`",
     )
     for part in parts:
         assert part in text, part

@@ -26,8 +26,14 @@ def _redacted(**event: object) -> dict[str, object]:
 
 def test_phi_keys_are_redacted_whatever_their_case_or_depth() -> None:
     event = _redacted(
-        last_name=NAME, MemberId=MEMBER, patient_dob=DOB, nested={"subscriber": {"first": NAME}, "count": 3},
-        items=[{"birth_date": DOB}], claim="CLM1", patient_key="P0123456789abcdef", findings=2,
+        last_name=NAME,
+        MemberId=MEMBER,
+        patient_dob=DOB,
+        nested={"subscriber": {"first": NAME}, "count": 3},
+        items=[{"birth_date": DOB}],
+        claim="CLM1",
+        patient_key="P0123456789abcdef",
+        findings=2,
     )
     assert event["last_name"] == event["MemberId"] == event["patient_dob"] == REDACTED
     assert event["nested"] == {"subscriber": REDACTED, "count": 3}
@@ -151,8 +157,26 @@ def test_capture_logs_of_a_run_hold_no_phi(tmp_path: Path) -> None:
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "msg"}
 # Attributes that hold segment text, raw bytes or patient identifiers.
 PHI_ATTRIBUTES = {
-    "raw", "text", "elements", "segments", "segment", "data", "patient", "member_id", "last_name", "first_name",
-    "birth_date", "identifiers", "subscriber", "header", "lines", "sv2", "clm", "before", "after", "message",
+    "raw",
+    "text",
+    "elements",
+    "segments",
+    "segment",
+    "data",
+    "patient",
+    "member_id",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "identifiers",
+    "subscriber",
+    "header",
+    "lines",
+    "sv2",
+    "clm",
+    "before",
+    "after",
+    "message",
 }
 
 

@@ -25,9 +25,14 @@ import pytest
 from tests.support import ROOT
 
 DATA_FILES = (
-    "cart837/codes/data/codes.toml", "cart837/report/schema.json", "cart837/report/report.css",
-    "cart837/report/report.js", "cart837/report/schema-1.json", "cart837/decisions.schema.json",
-    "cart837/review/templates/file.html", "cart837/review/static/review.css",
+    "cart837/codes/data/codes.toml",
+    "cart837/report/schema.json",
+    "cart837/report/report.css",
+    "cart837/report/report.js",
+    "cart837/report/schema-1.json",
+    "cart837/decisions.schema.json",
+    "cart837/review/templates/file.html",
+    "cart837/review/static/review.css",
 )
 SCENARIO = ROOT / "fixtures" / "scenarios" / "catiii-2025-crosswalk"
 
@@ -49,7 +54,9 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _tracked_tree(source)
     done = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out
@@ -63,13 +70,17 @@ def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = home / "bin" / "python"
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     Path(purelib, "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     (wheel,) = dist.glob("*.whl")
     done = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return home / "bin"
@@ -94,7 +105,10 @@ def test_the_installed_wheel_fixes_reports_and_lists_rules(installed: Path, tmp_
 
     where = subprocess.run(
         [str(installed / "python"), "-c", "import cart837; print(cart837.__file__)"],
-        capture_output=True, text=True, cwd=tmp_path, check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
     ).stdout
     assert where.startswith(str(installed.parent)), where  # the wheel's copy, not the checkout's
     done = run("fix", str(SCENARIO / "input.837"), "-o", "out", "--report", "r.json", "--report-html", "r.html")

@@ -143,9 +143,7 @@ class Claim(NamedTuple):
     def note_segment(self, text: str) -> str | None:
         """Return the first 2300 NTE whose text contains `text` (any case), for a finding's `before`."""
         wanted = text.lower()
-        return next(
-            (s.text() for s in self.header if s.tag == "NTE" and wanted in s.element(NTE_TEXT).lower()), None
-        )
+        return next((s.text() for s in self.header if s.tag == "NTE" and wanted in s.element(NTE_TEXT).lower()), None)
 
     def condition_code_segment(self, code: str) -> str | None:
         """Return the first 2300 HI segment holding condition code `code` (HI BG), for a finding's `before`."""

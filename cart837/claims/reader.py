@@ -51,8 +51,10 @@ def rebuild_claim(claim: Claim, segments: list[Segment], numbers: list[int]) -> 
     for start, end, number in zip(starts, [*starts[1:], len(segments)], numbers, strict=True):
         group = segments[start:end]
         before = old.get(number)
-        if before is not None and len(before.segments) == len(group) and all(
-            a is b for a, b in zip(before.segments, group, strict=True)
+        if (
+            before is not None
+            and len(before.segments) == len(group)
+            and all(a is b for a, b in zip(before.segments, group, strict=True))
         ):
             lines.append(before)
         else:

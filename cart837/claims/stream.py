@@ -21,7 +21,14 @@ from cart837.x12.envelope import EnvelopeChecker
 
 # The events and patterns live in their own modules; callers import them from here too.
 __all__ = [
-    "CHUNK_SIZE", "ClaimBytes", "Event", "FileStream", "Interest", "Passthrough", "Readable", "TransactionEnd",
+    "CHUNK_SIZE",
+    "ClaimBytes",
+    "Event",
+    "FileStream",
+    "Interest",
+    "Passthrough",
+    "Readable",
+    "TransactionEnd",
     "banned_bytes",
 ]
 

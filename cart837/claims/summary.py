@@ -47,9 +47,7 @@ def read_summary(block: ClaimBytes, file: str, relevant: Relevant) -> ClaimSumma
         for line in claim.lines
         if line.date is not None and relevant(claim.payer_id, line.revenue_code, line.code)
     )
-    return ClaimSummary(
-        claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines
-    )
+    return ClaimSummary(claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines)
 
 
 def _plain(text: str) -> bool:

@@ -82,22 +82,32 @@ def main() -> None:
 @main.command()
 @with_common
 @click.option(
-    "-o", "--output", "outdir", type=click.Path(),
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(),
     help="Write fixed files into this folder, or, for one input, to this file (a name ending in .837/.edi/.x12/.txt).",
 )
 @click.option("--in-place", is_flag=True, help="Overwrite the inputs (atomically).")
 @click.option("--validate", is_flag=True, help="Validate input and output with pyx12; never write a worse file.")
 @click.option("--dask", "dask", metavar="ADDRESS", help="Run the files on this Dask scheduler (paths must be shared).")
 @click.option(
-    "--hold", "hold", type=click.Path(file_okay=False),
+    "--hold",
+    "hold",
+    type=click.Path(file_okay=False),
     help="Write claims that must not go out as they are to a separate 837I under this folder.",
 )
 @click.option(
-    "--hold-on", "hold_on", type=click.Choice(["error", "review"]), default="error", show_default=True,
+    "--hold-on",
+    "hold_on",
+    type=click.Choice(["error", "review"]),
+    default="error",
+    show_default=True,
     help="Hold claims with an error finding, or with an error or review finding.",
 )
 @click.option(
-    "--ack-dir", type=click.Path(file_okay=False),
+    "--ack-dir",
+    type=click.Path(file_okay=False),
     help="With --validate: write pyx12's 999 for every input validated here (and a TA1 when pyx12 makes one).",
 )
 def fix(**options: Any) -> None:

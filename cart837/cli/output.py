@@ -26,7 +26,11 @@ log = logs.get_logger()
 def wants_progress(count: int, quiet: bool, verbose: int, stdout_busy: bool) -> bool:
     """Show a progress bar for a batch when stderr is a terminal and nothing else talks there."""
     return (
-        count > 1 and not quiet and not verbose and not stdout_busy and sys.stderr.isatty()
+        count > 1
+        and not quiet
+        and not verbose
+        and not stdout_busy
+        and sys.stderr.isatty()
         and logs.current().fmt != "json"
     )
 
@@ -36,7 +40,12 @@ def progress(items: list[InputFile], bar: bool) -> AbstractContextManager[Iterab
     if not bar:
         return nullcontext(items)
     return click.progressbar(
-        items, label="cart837", file=sys.stderr, show_pos=True, show_eta=True, width=30,
+        items,
+        label="cart837",
+        file=sys.stderr,
+        show_pos=True,
+        show_eta=True,
+        width=30,
         item_show_func=lambda item: item.display if item is not None else None,
     )
 
@@ -68,8 +77,12 @@ class Reporter:
             logs.announce("error", "file_failed", f"{clear}cart837: error: {result.error}", **fields)
         elif result.status in (FileStatus.CHANGED, FileStatus.UNCHANGED):
             log.info(
-                "file_done", file=result.path, status=result.status.value, claims=result.claims,
-                claims_changed=result.claims_changed, duration_s=result.duration,
+                "file_done",
+                file=result.path,
+                status=result.status.value,
+                claims=result.claims,
+                claims_changed=result.claims_changed,
+                duration_s=result.duration,
             )
         if self.acks is not None:
             self.acks.add(result)

@@ -54,10 +54,19 @@ def result_line(result: FileResult, run_id: str | None = None) -> dict[str, obje
         priced = priced or finding.amount is not None
     dollars = float(file_dollars(result.findings)) if priced else None  # dollars involved, as the reports
     return {
-        "run_id": run_id, "path": result.path, "output": result.output, "status": result.status.value,
-        "code": result.code, "message": result.error or result.reason, "sha256_in": result.sha256_in,
-        "sha256_out": result.sha256_out, "claims": result.claims, "claims_changed": result.claims_changed,
-        "fixes": fixes, "flags": flags, "dollars": round(dollars, 2) if dollars is not None else None,
+        "run_id": run_id,
+        "path": result.path,
+        "output": result.output,
+        "status": result.status.value,
+        "code": result.code,
+        "message": result.error or result.reason,
+        "sha256_in": result.sha256_in,
+        "sha256_out": result.sha256_out,
+        "claims": result.claims,
+        "claims_changed": result.claims_changed,
+        "fixes": fixes,
+        "flags": flags,
+        "dollars": round(dollars, 2) if dollars is not None else None,
         "duration_s": round(result.duration, 3) if result.duration is not None else None,
     }
 

@@ -53,7 +53,9 @@ def run(options: RunOptions) -> None:
         files = [replace(files[0], relative=Path(output_file.name))]
     if options.to_stdout and sys.stdout.isatty() and not options.quiet:
         logs.announce(
-            "info", "stdout_note", "cart837: the fixed file (with patient data) follows on this terminal; to write "
+            "info",
+            "stdout_note",
+            "cart837: the fixed file (with patient data) follows on this terminal; to write "
             f"a file instead: cart837 fix {' '.join(options.paths)} -o FIXED.837",
         )
     if outdir is not None:
@@ -74,9 +76,18 @@ def run(options: RunOptions) -> None:
         mode = options.mode
         bar = wants_progress(len(inputs), options.quiet, options.verbose, options.to_stdout or mode is RunMode.DIFF)
         settings = RunSettings(
-            config, only, mode, outdir, options.in_place, options.show_phi, keep_changes=mode is RunMode.DIFF,
-            gate=_validation_gate() if options.validate else None, logging=logs.current(),
-            hold=Path(options.hold) if options.hold else None, hold_on=options.hold_on, decisions=chosen,
+            config,
+            only,
+            mode,
+            outdir,
+            options.in_place,
+            options.show_phi,
+            keep_changes=mode is RunMode.DIFF,
+            gate=_validation_gate() if options.validate else None,
+            logging=logs.current(),
+            hold=Path(options.hold) if options.hold else None,
+            hold_on=options.hold_on,
+            decisions=chosen,
         )
         acks = RunAcks(Path(options.ack_dir), {i.display: i for i in inputs}) if options.ack_dir else None
         reporter = Reporter(mode, summary, bar, options.quiet, places.results, acks)
@@ -211,9 +222,7 @@ def _results(
         yield from run_on_dask(dask, settings, inputs)
         return
     index, failures = parallel.build_index(inputs, settings.config, jobs)
-    yield from parallel.process_files(
-        settings, index, failures, inputs, jobs, sys.stdout.buffer if to_stdout else None
-    )
+    yield from parallel.process_files(settings, index, failures, inputs, jobs, sys.stdout.buffer if to_stdout else None)
 
 
 def _process(
@@ -279,7 +288,9 @@ def _failed(item: InputFile, problem: Cart837Error) -> FileResult:
 def _not_processed(item: InputFile, signum: int) -> FileResult:
     name = stop.signal_name(signum)
     return FileResult(
-        item.display, FileStatus.NOT_PROCESSED, code=Code.STOPPED.value,
+        item.display,
+        FileStatus.NOT_PROCESSED,
+        code=Code.STOPPED.value,
         reason=f"not processed: the run was stopped ({name})",
     )
 

@@ -133,7 +133,10 @@ def parse_code_entry(code: str, raw: Mapping[str, object], base: CodeInfo | None
 
 def _convert(key: str, value: object, code: str) -> object:
     converters: dict[str, type] = {
-        "kind": CodeKind, "step": Step, "confirmation": Confirmation, "revenue_confirmation": Confirmation,
+        "kind": CodeKind,
+        "step": Step,
+        "confirmation": Confirmation,
+        "revenue_confirmation": Confirmation,
     }
     if key in converters:
         try:

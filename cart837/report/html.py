@@ -31,7 +31,6 @@ Element = etree._Element
 SEVERITIES = (Severity.ERROR, Severity.REVIEW, Severity.INFO)
 
 
-
 @cache
 def stylesheet() -> str:
     """Return the report's CSS (report.css, shipped in the package)."""

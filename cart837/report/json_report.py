@@ -121,17 +121,18 @@ def config_dict(config: Config | None, implicit: bool = False) -> dict[str, Any]
     config = config or Config()
     return {
         "source": config.source,
-        "found": "implicitly" if implicit and config.source != "defaults" else "explicitly" if
-        config.source != "defaults" else "defaults",
+        "found": "implicitly"
+        if implicit and config.source != "defaults"
+        else "explicitly"
+        if config.source != "defaults"
+        else "defaults",
         "rules": {r.id: r.mode_under(config).value for r in all_rules()},
         "payers": _plain(config.payers),
         "code_table_date": code_table_date(),
     }
 
 
-def report_document(
-    results: list[FileResult], config: Config | None = None, implicit: bool = False
-) -> dict[str, Any]:
+def report_document(results: list[FileResult], config: Config | None = None, implicit: bool = False) -> dict[str, Any]:
     """Return the whole report as one dict, as the streamed JSON file has it."""
     totals = Totals()
     items: list[WorkItem] = []
@@ -139,9 +140,15 @@ def report_document(
         totals.add(result)
         items.extend(work_items(result))
     return {
-        "schema": SCHEMA_VERSION, "tool": "cart837", "version": __version__, "run_date": run_date(),
-        "files": [file_dict(r) for r in results], "totals": totals.as_dict(), "rules": rules_dict(),
-        "config": config_dict(config, implicit), "worklist": [item.as_dict() for item in ordered(items)],
+        "schema": SCHEMA_VERSION,
+        "tool": "cart837",
+        "version": __version__,
+        "run_date": run_date(),
+        "files": [file_dict(r) for r in results],
+        "totals": totals.as_dict(),
+        "rules": rules_dict(),
+        "config": config_dict(config, implicit),
+        "worklist": [item.as_dict() for item in ordered(items)],
     }
 
 
@@ -191,7 +198,9 @@ class JsonReportWriter:
                 self._output.abandon()
             return
         tail = {
-            "totals": self.totals.as_dict(), "rules": rules_dict(), "config": config_dict(self.config, self.implicit),
+            "totals": self.totals.as_dict(),
+            "rules": rules_dict(),
+            "config": config_dict(self.config, self.implicit),
             "worklist": [item.as_dict() for item in ordered(self.worklist)],
         }
         self._handle.write("\n], " + json.dumps(tail)[1:] + "\n")

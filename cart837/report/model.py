@@ -75,13 +75,24 @@ class FindingEntry:
         severity = data.get("severity") or ("info" if data["fixed"] else "review")
         amount = data.get("amount")
         return cls(
-            rule=data["rule"], action=data["action"], fixed=data["fixed"], transaction=data["transaction"],
-            claim=data["claim"], line=data["line"], date=data["date"], before=data["before"],
-            after=data["after"], message=data["message"], citation=data["citation"],
+            rule=data["rule"],
+            action=data["action"],
+            fixed=data["fixed"],
+            transaction=data["transaction"],
+            claim=data["claim"],
+            line=data["line"],
+            date=data["date"],
+            before=data["before"],
+            after=data["after"],
+            message=data["message"],
+            citation=data["citation"],
             patient=dict(patient) if patient is not None else None,
-            severity=Severity(severity), next_step=data.get("next_step", ""),
-            amount=Decimal(amount) if amount is not None else None, output_line=data.get("output_line"),
-            removed=tuple((r["line"], r["before"]) for r in data.get("removed", ())), id=data.get("id"),
+            severity=Severity(severity),
+            next_step=data.get("next_step", ""),
+            amount=Decimal(amount) if amount is not None else None,
+            output_line=data.get("output_line"),
+            removed=tuple((r["line"], r["before"]) for r in data.get("removed", ())),
+            id=data.get("id"),
             claim_segment=data.get("claim_segment"),
         )
 
@@ -174,12 +185,17 @@ class FileEntry:
     def from_dict(cls, data: Mapping[str, Any]) -> FileEntry:
         """Build from a schema-valid file object."""
         return cls(
-            path=data["path"], status=data["status"], error=data["error"],
+            path=data["path"],
+            status=data["status"],
+            error=data["error"],
             delimiters=dict(data["delimiters"] or DEFAULT_DELIMITERS),
-            sha256_in=data["sha256_in"], sha256_out=data["sha256_out"], claims=data["claims"],
+            sha256_in=data["sha256_in"],
+            sha256_out=data["sha256_out"],
+            claims=data["claims"],
             claims_changed=data["claims_changed"],
             findings=tuple(FindingEntry.from_dict(f) for f in data["findings"]),
-            held=tuple(data.get("held", ())), held_output=data.get("held_output"),
+            held=tuple(data.get("held", ())),
+            held_output=data.get("held_output"),
             decisions=tuple(data.get("decisions", ())),
         )
 
@@ -240,7 +256,12 @@ class RuleEntry:
         """Build from an entry of the report's `rules` object."""
         refs = tuple((r["id"], r["text"]) for r in data["references"])
         return cls(
-            rule_id, data["title"], data["citation"], refs, data.get("severity", ""), data.get("next_step", ""),
+            rule_id,
+            data["title"],
+            data["citation"],
+            refs,
+            data.get("severity", ""),
+            data.get("next_step", ""),
             data.get("fix_next_step", ""),
         )
 
@@ -297,7 +318,9 @@ class Report:
             schema=data["schema"],
             config=RunConfig(
                 config["source"], config["found"], config["rules"], config["payers"], config["code_table_date"]
-            ) if config else None,
+            )
+            if config
+            else None,
             worklist=worklist,
         )
 
@@ -366,9 +389,15 @@ def _derived(files: tuple[FileEntry, ...]) -> tuple[WorkItem, ...]:
             dates = sorted(f.date for f in found if f.date)
             items.append(
                 WorkItem(
-                    entry.path, group.transaction, group.claim, "", dates[0] if dates else None,
+                    entry.path,
+                    group.transaction,
+                    group.claim,
+                    "",
+                    dates[0] if dates else None,
                     min((f.severity for f in found), key=lambda s: s.rank),
-                    tuple(dict.fromkeys(f.rule for f in found)), (), ZERO,
+                    tuple(dict.fromkeys(f.rule for f in found)),
+                    (),
+                    ZERO,
                 )
             )
     return tuple(ordered(items))

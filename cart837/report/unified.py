@@ -114,8 +114,10 @@ def aligned_opcodes(change: ClaimChange) -> list[Opcode]:
 
 
 def _hunks(change: ClaimChange, shift: int) -> Iterator[str]:
-    matcher = _Aligned(aligned_opcodes(change)) if change.removed else SequenceMatcher(
-        None, change.before, change.after, autojunk=False
+    matcher = (
+        _Aligned(aligned_opcodes(change))
+        if change.removed
+        else SequenceMatcher(None, change.before, change.after, autojunk=False)
     )
     for grouped in matcher.get_grouped_opcodes(CONTEXT):
         group = _balanced(list(grouped))

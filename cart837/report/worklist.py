@@ -131,8 +131,15 @@ def csv_text(items: Iterable[WorkItem], held_paths: Mapping[str, str] | None = N
     for item in items:
         went = held_paths.get(item.file, "held") if item.held else "outbound"
         cells = (
-            item.severity.value, item.file, item.claim, item.payer, item.first_date or "", " ".join(item.rules),
-            " | ".join(item.steps), money(item.amount), went,
+            item.severity.value,
+            item.file,
+            item.claim,
+            item.payer,
+            item.first_date or "",
+            " ".join(item.rules),
+            " | ".join(item.steps),
+            money(item.amount),
+            went,
         )
         writer.writerow(_cell(value) for value in cells)
     return "\ufeff" + buffer.getvalue()

@@ -94,8 +94,13 @@ class _Pages:
         return HTMLResponse(self.env.get_template(name).render(**context), status_code=status)
 
     async def home(self, request: Request) -> Response:
-        return self.render("home.html", files=self._folder_files(), sessions=list(self.state.sessions.values()),
-                           folder=str(self.state.folder) if self.state.folder else None, message=None)
+        return self.render(
+            "home.html",
+            files=self._folder_files(),
+            sessions=list(self.state.sessions.values()),
+            folder=str(self.state.folder) if self.state.folder else None,
+            message=None,
+        )
 
     def _folder_files(self) -> list[str]:
         folder = self.state.folder
@@ -144,9 +149,14 @@ class _Pages:
         return RedirectResponse(f"/f/{session.id}", status_code=303)
 
     def _home_message(self, message: str, status: int) -> HTMLResponse:
-        return self.render("home.html", status, files=self._folder_files(),
-                           sessions=list(self.state.sessions.values()),
-                           folder=str(self.state.folder) if self.state.folder else None, message=message)
+        return self.render(
+            "home.html",
+            status,
+            files=self._folder_files(),
+            sessions=list(self.state.sessions.values()),
+            folder=str(self.state.folder) if self.state.folder else None,
+            message=message,
+        )
 
     def _session(self, request: Request) -> Session | None:
         return self.state.sessions.get(request.path_params["sid"])
@@ -156,8 +166,15 @@ class _Pages:
         if session is None:
             return JSONResponse({"state": "unknown"}, 404)
         phase, percent = session.progress() if session.state is RunState.RUNNING else ("", 100)
-        return JSONResponse({"state": session.state.value, "phase": phase, "percent": percent, "runs": session.runs,
-                             "error": session.error})
+        return JSONResponse(
+            {
+                "state": session.state.value,
+                "phase": phase,
+                "percent": percent,
+                "runs": session.runs,
+                "error": session.error,
+            }
+        )
 
     async def file_page(self, request: Request) -> Response:
         session = self._session(request)
@@ -175,8 +192,14 @@ class _Pages:
         reveal = _int(request.query_params.get("reveal"), -1)
         claims = [_ClaimView(row, session.findings_of(row), self._patient(session, row, reveal)) for row in shown]
         return self.render(
-            "file.html", session=session, claims=claims, page=page, pages=pages, rules=self._rules(session),
-            totals=session.totals, result=session.result,
+            "file.html",
+            session=session,
+            claims=claims,
+            page=page,
+            pages=pages,
+            rules=self._rules(session),
+            totals=session.totals,
+            result=session.result,
             delimiters=(session.result.delimiters if session.result is not None else None) or {},
             rejected_prefix=REJECTED_PREFIX,
         )
@@ -191,8 +214,12 @@ class _Pages:
     def _rules(session: Session) -> list[dict[str, Any]]:
         titles = {rule.id: rule.title for rule in all_rules()}
         return [
-            {"id": rule, "title": titles.get(rule, ""), "fixes": len(ids),
-             "rejected": sum(1 for i in ids if i in session.rejected)}
+            {
+                "id": rule,
+                "title": titles.get(rule, ""),
+                "fixes": len(ids),
+                "rejected": sum(1 for i in ids if i in session.rejected),
+            }
             for rule, ids in sorted(session.rule_fixes.items())
         ]
 
@@ -295,4 +322,3 @@ async def _wait(future: Future[None], seconds: float) -> None:
     """Wait for a run a little: a small file's page then opens ready, a big one on its progress."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), seconds)
-

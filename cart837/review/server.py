@@ -56,8 +56,9 @@ def serve(folder: Path | None, host: str, port: int, config: Config, announce: C
     announce(f"cart837 review: open http://{shown}:{bound}/?token={token}")
     announce("(Ctrl-C stops the server and deletes its uploads and outputs)")
     server = uvicorn.Server(
-        uvicorn.Config(guard, log_config=None, log_level="warning", access_log=False, lifespan="off",
-                       server_header=False)
+        uvicorn.Config(
+            guard, log_config=None, log_level="warning", access_log=False, lifespan="off", server_header=False
+        )
     )
     # uvicorn re-raises the signal that stopped it once it has shut down: turn SIGTERM into an
     # exception like Ctrl-C's, so the private folder is removed either way.

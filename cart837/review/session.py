@@ -112,7 +112,11 @@ class Session:
             out.mkdir(parents=True)
             try:
                 result = fix_file(
-                    self.source, self.config, output=self.output, skip=sorted(self.rejected), show_phi=True,
+                    self.source,
+                    self.config,
+                    output=self.output,
+                    skip=sorted(self.rejected),
+                    show_phi=True,
                     strict=False,
                 )
             except Exception as error:  # noqa: BLE001 - a bad decision or a bug: the page says so, the server lives
@@ -202,8 +206,16 @@ def _row(number: int, group: list[Finding], offset: int, length: int, rejected: 
     for finding in group:
         lines[finding.line] = max(lines.get(finding.line, Decimal(0)), amount(finding))
     return ClaimRow(
-        number=number, claim=group[0].claim, transaction=group[0].transaction, offset=offset, length=length,
-        fixes=sum(1 for f in group if f.fixed), flags=sum(1 for f in group if not f.fixed) - rejected_here,
-        rejected=rejected_here, severity=worst, dollars=sum(lines.values(), Decimal(0)),
-        rules=tuple(dict.fromkeys(f.rule for f in group)), fix_ids=tuple(f.id for f in group if _is_fix(f, rejected)),
+        number=number,
+        claim=group[0].claim,
+        transaction=group[0].transaction,
+        offset=offset,
+        length=length,
+        fixes=sum(1 for f in group if f.fixed),
+        flags=sum(1 for f in group if not f.fixed) - rejected_here,
+        rejected=rejected_here,
+        severity=worst,
+        dollars=sum(lines.values(), Decimal(0)),
+        rules=tuple(dict.fromkeys(f.rule for f in group)),
+        fix_ids=tuple(f.id for f in group if _is_fix(f, rejected)),
     )

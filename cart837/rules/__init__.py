@@ -10,14 +10,30 @@ from cart837.rules.base import REGISTRY, Rule
 
 # RULES.md CART-021 order; the gates CART-022 and CART-021 run first so they can block fixes.
 ORDER = (
-    "CART-022", "CART-021",
+    "CART-022",
+    "CART-021",
     "CART-001",
-    "CART-002", "CART-003", "CART-004",
+    "CART-002",
+    "CART-003",
+    "CART-004",
     "CART-006",
     "CART-005",
-    "CART-007", "CART-008", "CART-009",
-    "CART-010", "CART-011", "CART-012", "CART-013", "CART-014",
-    "CART-015", "CART-016", "CART-017", "CART-018", "CART-019", "CART-020", "CART-023", "CART-024",
+    "CART-007",
+    "CART-008",
+    "CART-009",
+    "CART-010",
+    "CART-011",
+    "CART-012",
+    "CART-013",
+    "CART-014",
+    "CART-015",
+    "CART-016",
+    "CART-017",
+    "CART-018",
+    "CART-019",
+    "CART-020",
+    "CART-023",
+    "CART-024",
 )
 
 

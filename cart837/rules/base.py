@@ -15,7 +15,16 @@ from cart837.config import Config, RuleMode
 from cart837.episodes import EpisodeView
 
 __all__ = [
-    "Action", "Finding", "Proposal", "Rule", "RuleContext", "RuleMode", "Severity", "line_kinds", "rule", "REGISTRY",
+    "Action",
+    "Finding",
+    "Proposal",
+    "Rule",
+    "RuleContext",
+    "RuleMode",
+    "Severity",
+    "line_kinds",
+    "rule",
+    "REGISTRY",
 ]
 
 Day = date  # `Finding.date` shadows the type inside the class
@@ -89,6 +98,7 @@ class Finding:
     def input_line(self) -> int | None:
         """Return the line's LX in the input (`line`)."""
         return self.line
+
     id: str = ""  # DESIGN.md, Finding ids: set by the engine when it knows the claim's scope
 
 
@@ -240,8 +250,21 @@ def rule(
         if can_turn_off:
             modes.add(RuleMode.OFF)
         REGISTRY[id] = Rule(
-            id, title, citation, default, check, frozenset(modes), config_keys, gate, check.__doc__ or "",
-            default_when, severity, next_step, fix_severity, fix_next_step, frozenset(needs),
+            id,
+            title,
+            citation,
+            default,
+            check,
+            frozenset(modes),
+            config_keys,
+            gate,
+            check.__doc__ or "",
+            default_when,
+            severity,
+            next_step,
+            fix_severity,
+            fix_next_step,
+            frozenset(needs),
         )
         return check
 

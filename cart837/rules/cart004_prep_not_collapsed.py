@@ -21,9 +21,7 @@ ONE = Decimal(1)
     default=RuleMode.FLAG,
     can_fix=False,
     severity=Severity.INFO,
-    next_step=(
-        "nothing to change; confirm the units (FL 46, SV205) match the steps actually performed"
-    ),
+    next_step=("nothing to change; confirm the units (FL 46, SV205) match the steps actually performed"),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Flag (information only) a preparation line with units > 1 or billed twice in the episode.

@@ -26,8 +26,7 @@ ZERO = Decimal(0)
     config_keys=("outpatient_bill_types", "medicare_filing_codes", "payers"),
     severity=Severity.ERROR,
     next_step=(
-        "correct the non-covered charge (FL 48, SV207) so it is not above the line's total charge (FL 47, "
-        "SV203)"
+        "correct the non-covered charge (FL 48, SV207) so it is not above the line's total charge (FL 47, SV203)"
     ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:

@@ -24,9 +24,7 @@ _WORDS = {
     default=RuleMode.FIX,
     config_keys=("outpatient_bill_types", "product_revenue_code", "extra_product_codes", "codes"),
     severity=Severity.REVIEW,
-    next_step=(
-        "put the revenue code named above on the line (FL 42, SV201)"
-    ),
+    next_step=("put the revenue code named above on the line (FL 42, SV201)"),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Set SV201 to 0871-0874 by step, and the product line to `product_revenue_code` (0891).

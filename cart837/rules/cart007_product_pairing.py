@@ -33,7 +33,11 @@ Notes = dict[int, list[str]]  # administration LX -> what is wrong (one flag per
     citation="[REF-CODING]; [MM11216]; [CGS-2021]; [NAHRI-2019]; [FDA-NDC]",
     default=RuleMode.FIX,
     config_keys=(
-        "outpatient_bill_types", "split_dose_products", "split_dose_window_days", "extra_product_codes", "codes",
+        "outpatient_bill_types",
+        "split_dose_products",
+        "split_dose_window_days",
+        "extra_product_codes",
+        "codes",
     ),
     severity=Severity.ERROR,
     next_step=(

@@ -18,9 +18,7 @@ COLLECTION_STEPS = frozenset({Step.COLLECTION, Step.OUTBOUND_PREP})
     default=RuleMode.OFF,
     can_fix=False,
     severity=Severity.INFO,
-    next_step=(
-        "nothing: collection without an administration is normal (the infusion may come later or not at all)"
-    ),
+    next_step=("nothing: collection without an administration is normal (the infusion may come later or not at all)"),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Note (mode flag only) a claim whose CAR-T lines are collection/outbound preparation only.

@@ -65,8 +65,7 @@ def _step_code(line: ServiceLine) -> Proposal:
 
 def _charge(line: ServiceLine, found: Markers, discharge: date) -> Proposal | None:
     what = (
-        f"inpatient product line LX {line.number} (revenue code {line.revenue_code}, "
-        f"discharge {discharge.isoformat()})"
+        f"inpatient product line LX {line.number} (revenue code {line.revenue_code}, discharge {discharge.isoformat()})"
     )
     if line.charge <= TOKEN_CHARGE and not found.no_cost:
         message = (

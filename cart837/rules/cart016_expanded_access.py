@@ -16,7 +16,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
     severity=Severity.REVIEW,
     next_step=(
         "if the product was given under expanded access, add condition code 90 (FL 18-28, HI*BG) and the note"
-        " \"Expand Acc Use\" (FL 80, NTE); otherwise remove the one present"
+        ' "Expand Acc Use" (FL 80, NTE); otherwise remove the one present'
     ),
 )
 def check(ctx: RuleContext) -> list[Proposal]:

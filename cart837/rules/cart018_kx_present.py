@@ -16,9 +16,7 @@ KX = "KX"
     citation="[NGS-KX]; [FCSO-NCD]",
     default=RuleMode.FLAG,
     severity=Severity.INFO,
-    next_step=(
-        "nothing required on the 837I; keep KX only if the payer asks for it"
-    ),
+    next_step=("nothing required on the 837I; keep KX only if the payer asks for it"),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Note KX on 0540T/38228 as information; never add or remove KX.

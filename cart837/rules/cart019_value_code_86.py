@@ -15,9 +15,7 @@ from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
     default=RuleMode.OFF,
     can_fix=False,
     severity=Severity.INFO,
-    next_step=(
-        "add value code 86 (FL 39-41, HI*BE) with the invoice cost if the payer asks for it"
-    ),
+    next_step=("add value code 86 (FL 39-41, HI*BE) with the invoice cost if the payer asks for it"),
 )
 def check(ctx: RuleContext) -> list[Proposal]:
     """Note a product claim without value code 86 (information; off by default, Medicare need U).

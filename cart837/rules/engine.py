@@ -107,9 +107,7 @@ class Engine:
             self._check_invariants(claim, current, config, codes)
         return ClaimOutcome(current, finish(findings, current), changed)
 
-    def _run_plan(
-        self, payer_id: PayerId, corrected: bool
-    ) -> tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[str]]:
+    def _run_plan(self, payer_id: PayerId, corrected: bool) -> tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[str]]:
         """Return the plan for one payer (a void's: only its frequency check) and its rule ids, once per run."""
         key = (payer_id, corrected)
         found = self._runs.get(key)

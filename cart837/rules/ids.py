@@ -37,8 +37,16 @@ class ClaimScope:
     def finding_id(self, line: int | None, rule: str, action: str, ordinal: int) -> str:
         """Return the id of the `ordinal`-th finding of `rule`/`action` on input LX `line` (None: the claim)."""
         parts = [
-            self.file_sha256, self.interchange, self.group, self.transaction, self.claim, str(self.position),
-            "claim" if line is None else str(line), rule, action, str(ordinal),
+            self.file_sha256,
+            self.interchange,
+            self.group,
+            self.transaction,
+            self.claim,
+            str(self.position),
+            "claim" if line is None else str(line),
+            rule,
+            action,
+            str(ordinal),
         ]
         if self.occurrence > 1:
             parts.append(f"occurrence {self.occurrence}")

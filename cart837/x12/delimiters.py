@@ -44,9 +44,7 @@ def read_isa(data: bytes, offset: int, file: str = "-", segment_index: int = 1) 
         raise X12SyntaxError(f"garbled ISA: element separator {element!r} is not usable", where)
     separators = [i for i in range(ISA_LENGTH - 1) if isa[i : i + 1] == element]
     if len(separators) < 16 or separators[15] != ISA_LENGTH - 3:
-        raise X12SyntaxError(
-            "garbled ISA: expected 16 elements of fixed width ending at byte 105", where
-        )
+        raise X12SyntaxError("garbled ISA: expected 16 elements of fixed width ending at byte 105", where)
     component, segment = isa[104:105], isa[105:106]
     if segment.isalnum() or segment in (element, component) or segment == b" ":
         raise X12SyntaxError(f"garbled ISA: segment terminator {segment!r} is not usable", where)

@@ -40,9 +40,7 @@ class EnvelopeChecker:
     def isa(self, elements: list[str], offset: int, ordinal: int) -> None:
         """Open an interchange."""
         if self.interchange is not None:
-            raise X12SyntaxError(
-                f"ISA before IEA of interchange {self.interchange}", self._loc(offset, ordinal, "ISA")
-            )
+            raise X12SyntaxError(f"ISA before IEA of interchange {self.interchange}", self._loc(offset, ordinal, "ISA"))
         self.interchange = _element(elements, ISA_CONTROL)
         self.groups_in_interchange = 0
 
@@ -108,8 +106,7 @@ class EnvelopeChecker:
         declared = _element(elements, TRAILER_COUNT)
         if not is_count(declared) or int(declared) != self.transactions_in_group:
             raise X12SyntaxError(
-                f"GE01 is {declared or '(empty)'} but group {self.group} has "
-                f"{self.transactions_in_group} transactions",
+                f"GE01 is {declared or '(empty)'} but group {self.group} has {self.transactions_in_group} transactions",
                 loc,
             )
         control = _element(elements, TRAILER_CONTROL)

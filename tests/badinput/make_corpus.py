@@ -250,9 +250,11 @@ def concatenations(src: Source, other: Source) -> Iterator[Mutation]:
     yield "two files, no line break between IEA and ISA", VALID, a.rstrip(WS) + b
     yield "two files with a blank line between", VALID, a + b"\n\n" + b
     yield "first file cut before its IEA, second appended", REFUSED, a[: iea.start] + b
-    yield "second file's ISA inside the first's transaction", REFUSED, a[: src.first("SE").start] + b + a[
-        src.first("SE").start :
-    ]
+    yield (
+        "second file's ISA inside the first's transaction",
+        REFUSED,
+        a[: src.first("SE").start] + b + a[src.first("SE").start :],
+    )
     yield "garbage line between two files", REFUSED, a + b"----- next file -----\n" + b
     yield "first file cut mid-segment, second appended", REFUSED, a[: (iea.start + src.first("GE").start) // 2] + b
 
@@ -282,8 +284,12 @@ def _an_835() -> bytes:
     body = [
         "ST*835*0001*005010X221A1",
         "BPR*I*100*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20250101",
-        "TRN*1*12345*1512345678", "N1*PR*PAYER", "N1*PE*PAYEE*XX*1234567893", "LX*1",
-        "CLP*A1*1*100*100**MA*1234", "SE*8*0001",
+        "TRN*1*12345*1512345678",
+        "N1*PR*PAYER",
+        "N1*PE*PAYEE*XX*1234567893",
+        "LX*1",
+        "CLP*A1*1*100*100**MA*1234",
+        "SE*8*0001",
     ]
     text = "GS*HP*SENDER*RECEIVER*20250101*1200*1*X*005010X221A1~" + "~".join(body) + "~GE*1*1~IEA*1*000000001~"
     return _isa() + text.encode()

@@ -27,7 +27,16 @@ def goods(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         "good-plain.837": ("--claims", "8", "--seed", "1"),
         "good-pipes.837": ("--claims", "8", "--seed", "2", "--delims", "|>^!", "--line-ending", "lf"),
         "good-multi.837": (
-            "--claims", "10", "--seed", "3", "--interchanges", "2", "--claims-per-st", "3", "--line-ending", "crlf",
+            "--claims",
+            "10",
+            "--seed",
+            "3",
+            "--interchanges",
+            "2",
+            "--claims-per-st",
+            "3",
+            "--line-ending",
+            "crlf",
         ),
     }
     for name, args in options.items():
@@ -87,7 +96,9 @@ def test_a_batch_of_everything_refuses_the_bad_and_fixes_the_good(
     paths = [str(p) for p in goods] + [str(folder / c.name) for c in cases]
     run = subprocess.run(
         [sys.executable, "-c", "from cart837.cli import main; main()", "fix", *paths, "-o", str(tmp_path / "out")],
-        capture_output=True, env=os.environ | {"PYTHONIOENCODING": "utf-8"}, timeout=600,
+        capture_output=True,
+        env=os.environ | {"PYTHONIOENCODING": "utf-8"},
+        timeout=600,
     )
     assert run.returncode == 2
     assert b"Traceback" not in run.stderr

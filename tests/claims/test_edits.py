@@ -73,7 +73,8 @@ EDITS: dict[str, EditFor] = {
     "remove_line": lambda c: [remove_line(_first(c))] if len(c.lines) > 1 else [],
     "collapse": lambda c: (
         [set_charge(_last(c), c.lines[-1].charge + c.lines[-2].charge), remove_line(c.lines[-2].number)]
-        if len(c.lines) > 1 else []
+        if len(c.lines) > 1
+        else []
     ),
 }
 
@@ -171,8 +172,10 @@ def test_edit_on_a_missing_line_is_a_bug() -> None:
         apply(claim, [remove_line(2), set_units(2, D(1))])
 
 
-@given(st.decimals(min_value=0, max_value=10**9, allow_nan=False, allow_infinity=False, places=None),
-       st.sampled_from(["1800", "1800.0", "1800.00", "52", "175.8", "0", ""]))
+@given(
+    st.decimals(min_value=0, max_value=10**9, allow_nan=False, allow_infinity=False, places=None),
+    st.sampled_from(["1800", "1800.0", "1800.00", "52", "175.8", "0", ""]),
+)
 def test_format_amount_never_writes_an_exponent(value: Decimal, like: str) -> None:
     text = format_amount(value, like)
     assert "E" not in text.upper() and "-" not in text

@@ -15,7 +15,10 @@ CHUNKS = [*range(64, 1100, 37), 4096, None]
 VISITS = [replace(PLAIN_CLAIM, id=f"V{n}", member="M0001", same_patient=n > 0) for n in range(6)]
 KIDS = [replace(DEPENDENT_CLAIM, id=f"K{n}", member="M0001", same_patient=n > 0) for n in range(3)]
 CLAIMS: list[ClaimSpec] = [
-    replace(CART_CLAIM, member="M0009"), *VISITS, replace(PLAIN_CLAIM, id="OTHER", member="M0002"), *KIDS,
+    replace(CART_CLAIM, member="M0009"),
+    *VISITS,
+    replace(PLAIN_CLAIM, id="OTHER", member="M0002"),
+    *KIDS,
     replace(PLAIN_CLAIM, id="LAST", member="M0003"),
 ]
 STYLES = [Style(), Style("|", "^", "^", "\n", ("  ",)), Style(suffixes=("\r\n  ", "\r\n"))]

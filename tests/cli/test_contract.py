@@ -70,9 +70,15 @@ def _batch(tmp_path: Path, *, bad: bool = True, note: bool = True) -> Path:
 @pytest.mark.parametrize("process", [False, True], ids=["click", "process"])
 def test_exit_codes_of_fix_check_diff(process: bool, tmp_path: Path) -> None:
     expect = {
-        ("fix", CLEAN): 0, ("fix", CHANGING): 0, ("fix", REFUSED): 2,
-        ("check", CLEAN): 0, ("check", CHANGING): 1, ("check", REFUSED): 2,
-        ("diff", CLEAN): 0, ("diff", CHANGING): 1, ("diff", REFUSED): 2,
+        ("fix", CLEAN): 0,
+        ("fix", CHANGING): 0,
+        ("fix", REFUSED): 2,
+        ("check", CLEAN): 0,
+        ("check", CHANGING): 1,
+        ("check", REFUSED): 2,
+        ("diff", CLEAN): 0,
+        ("diff", CHANGING): 1,
+        ("diff", REFUSED): 2,
     }
     for (command, path), code in expect.items():
         args = [command, str(path)] + (["-o", str(tmp_path / f"{command}-{path.name}")] if command == "fix" else [])
@@ -149,7 +155,10 @@ def test_directory_mirrors_paths_skips_notes_and_isolates_the_bad_file(process: 
     assert (out / "sub" / "clean.edi").read_bytes() == CLEAN.read_bytes()
     statuses = {Path(f["path"]).name: f["status"] for f in json.loads((tmp_path / "r.json").read_text())["files"]}
     assert statuses == {
-        "notes.txt": "skipped", "car-t.837": "changed", "clean.edi": "unchanged", "old-4010.837": "failed"
+        "notes.txt": "skipped",
+        "car-t.837": "changed",
+        "clean.edi": "unchanged",
+        "old-4010.837": "failed",
     }
 
 
@@ -223,7 +232,7 @@ def test_unknown_rule_id(tmp_path: Path) -> None:
         ('[payers."00301"]\nbogus = "x"\n', "unknown configuration key payers.00301.bogus"),
         ('[rules]\n"CART-999" = "fix"\n', "rules: unknown rule 'CART-999'"),
         ('collapse_charge = "half"\n', "collapse_charge = 'half': use one of sum, keep-first"),
-        ("medicare_filing_codes = \"MB\"\n", "medicare_filing_codes = 'MB': write a list of strings"),
+        ('medicare_filing_codes = "MB"\n', "medicare_filing_codes = 'MB': write a list of strings"),
         ("not toml [\n", "not valid TOML"),
     ],
 )

@@ -113,5 +113,8 @@ def test_a_collapsed_line_is_removed_whole_not_paired_with_its_neighbour(tmp_pat
         "+SV2*0874*HC:38228*4000.00*UN*1~",
         " DTP*472*D8*20250304~",
     ]
-    assert lines[start - 3 : start] == ["-SV2*0871*HC:38225*1800.00*UN*1~", "+SV2*0871*HC:38225*3800.00*UN*1~",
-                                        " DTP*472*D8*20250304~"]
+    assert lines[start - 3 : start] == [
+        "-SV2*0871*HC:38225*1800.00*UN*1~",
+        "+SV2*0871*HC:38225*3800.00*UN*1~",
+        " DTP*472*D8*20250304~",
+    ]

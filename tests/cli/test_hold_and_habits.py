@@ -33,8 +33,20 @@ def _claim_id(block: bytes) -> str:
 @pytest.fixture(scope="module")
 def held_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("hold")
-    args = ["fix", str(DEMO), "-o", str(out / "out"), "--hold", str(out / "held"), "--hold-on", "review",
-            "--report", str(out / "r.json"), "--worklist", str(out / "w.csv")]
+    args = [
+        "fix",
+        str(DEMO),
+        "-o",
+        str(out / "out"),
+        "--hold",
+        str(out / "held"),
+        "--hold-on",
+        "review",
+        "--report",
+        str(out / "r.json"),
+        "--worklist",
+        str(out / "w.csv"),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return out, json.loads((out / "r.json").read_text(encoding="utf-8"))
@@ -83,8 +95,16 @@ def test_report_says_where_each_claim_went(held_run: tuple[Path, dict[str, Any]]
 
 
 def test_hold_on_error_holds_only_claims_with_an_error(tmp_path: Path) -> None:
-    args = ["fix", str(DEMO / "cart-gated-claims.837"), "-o", str(tmp_path / "out"), "--hold", str(tmp_path / "held"),
-            "--report", str(tmp_path / "r.json")]
+    args = [
+        "fix",
+        str(DEMO / "cart-gated-claims.837"),
+        "-o",
+        str(tmp_path / "out"),
+        "--hold",
+        str(tmp_path / "held"),
+        "--report",
+        str(tmp_path / "r.json"),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     document = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -117,8 +137,16 @@ def test_report_writes_the_format_its_extension_names(tmp_path: Path) -> None:
 def test_report_command_takes_the_option_names_of_fix(tmp_path: Path) -> None:
     source = str(DEMO / "cart-gated-claims.837")
     CliRunner().invoke(main, ["check", source, "--report", str(tmp_path / "r.json")])
-    args = ["report", str(tmp_path / "r.json"), "--report-md", str(tmp_path / "r.md"),
-            "--report-html", str(tmp_path / "r.html"), "--worklist", str(tmp_path / "w.csv")]
+    args = [
+        "report",
+        str(tmp_path / "r.json"),
+        "--report-md",
+        str(tmp_path / "r.md"),
+        "--report-html",
+        str(tmp_path / "r.html"),
+        "--worklist",
+        str(tmp_path / "w.csv"),
+    ]
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
     assert (tmp_path / "r.md").exists() and (tmp_path / "r.html").exists()
@@ -156,8 +184,16 @@ def test_hold_moves_the_claims_with_an_error_when_other_claims_pass_through(tmp_
     # Non-CAR-T claims never reach the rules: the held claims must still be the ones with the error
     # (the split once counted only the claims the rules saw, and held, and sent, the wrong ones).
     source = generate(claims=20, seed=7, scenarios=("orphan_admin",), folder=tmp_path)
-    args = ["fix", str(source), "-o", str(tmp_path / "out.837"), "--hold", str(tmp_path / "held"),
-            "--report", str(tmp_path / "r.json")]
+    args = [
+        "fix",
+        str(source),
+        "-o",
+        str(tmp_path / "out.837"),
+        "--hold",
+        str(tmp_path / "held"),
+        "--report",
+        str(tmp_path / "r.json"),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     entry = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]
@@ -214,8 +250,16 @@ def test_hold_keeps_every_claim_of_interchanges_with_different_delimiters(tmp_pa
     )
     source = tmp_path / "mixed.837"
     source.write_bytes(first.read_bytes() + second.read_bytes())
-    args = ["fix", str(source), "-o", str(tmp_path / "out.837"), "--hold", str(tmp_path / "held"),
-            "--report", str(tmp_path / "r.json")]
+    args = [
+        "fix",
+        str(source),
+        "-o",
+        str(tmp_path / "out.837"),
+        "--hold",
+        str(tmp_path / "held"),
+        "--report",
+        str(tmp_path / "r.json"),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     entry = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]

@@ -16,8 +16,15 @@ from cart837.rules.engine import Engine
 from tests.report.samples import CANARIES, canary_837
 
 REPORTS = ("report.json", "report.md", "report.html")
-IDENTIFIERS = ("subscriber_last", "subscriber_first", "member_id", "subscriber_dob", "dependent_last",
-               "dependent_first", "dependent_dob")
+IDENTIFIERS = (
+    "subscriber_last",
+    "subscriber_first",
+    "member_id",
+    "subscriber_dob",
+    "dependent_last",
+    "dependent_first",
+    "dependent_dob",
+)
 
 
 def _leaks(text: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Run the reader fuzz target under atheris (libFuzzer), with coverage from cart837 only.
 
-    python -m tests.fuzz.run_atheris -runs=1000000 -max_len=4096 CORPUS_DIR
+python -m tests.fuzz.run_atheris -runs=1000000 -max_len=4096 CORPUS_DIR
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Write the fuzzing seed corpus: public fixtures and small generated files, each behind a chunk byte.
 
-    python -m tests.fuzz.seeds DIR
+python -m tests.fuzz.seeds DIR
 """
 
 from __future__ import annotations

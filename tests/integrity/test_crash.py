@@ -84,7 +84,7 @@ def test_sigkill_mid_batch_leaves_only_complete_outputs(
 
 
 def test_sigkill_mid_in_place_batch_leaves_each_file_old_or_new(
-    batch: tuple[Path, dict[str, bytes], dict[str, bytes]]
+    batch: tuple[Path, dict[str, bytes], dict[str, bytes]],
 ) -> None:
     folder, inputs, outputs = batch
     assert inputs != outputs, "no file of the batch changes: the in-place check would prove nothing"

@@ -32,13 +32,20 @@ def generator_args(draw: st.DrawFn) -> list[str]:
     ending = "none" if delims.endswith("\\n") else draw(st.sampled_from(["none", "lf", "crlf"]))
     interchanges = draw(st.integers(1, 3))
     args = [
-        "--seed", str(draw(st.integers(0, 2**31 - 1))),
-        "--claims", str(draw(st.integers(interchanges, 30))),
-        "--cart-share", str(draw(st.sampled_from([0.0, 0.3, 0.7, 1.0]))),
-        "--delims", delims,
-        "--line-ending", ending,
-        "--interchanges", str(interchanges),
-        "--claims-per-st", str(draw(st.sampled_from([1, 3, 5000]))),
+        "--seed",
+        str(draw(st.integers(0, 2**31 - 1))),
+        "--claims",
+        str(draw(st.integers(interchanges, 30))),
+        "--cart-share",
+        str(draw(st.sampled_from([0.0, 0.3, 0.7, 1.0]))),
+        "--delims",
+        delims,
+        "--line-ending",
+        ending,
+        "--interchanges",
+        str(interchanges),
+        "--claims-per-st",
+        str(draw(st.sampled_from([1, 3, 5000]))),
     ]
     return [*args, "--all-scenarios"] if draw(st.booleans()) else args
 
@@ -67,10 +74,25 @@ def test_nothing_lost_on_generated_files(args: list[str], config: Config | None)
 # -- claims built directly: odd amounts, duplicates, mismatched totals, dependants -----------------
 
 CODES = [
-    ("0871", "38225"), ("0871", "0537T"), ("0872", "38226"), ("0872", "0538T"), ("0873", "38227"),
-    ("0874", "38228"), ("0874", "0540T"), ("0891", "Q2041"), ("0891", "Q2055"), ("0891", "Q2058"),
-    ("0360", "38228"), ("0450", "99284"), ("0510", "G0463"), ("0260", "96365"), ("0260", "96360"),
-    ("0335", "96413"), ("0636", "J9185"), ("0250", ""), ("0120", ""),
+    ("0871", "38225"),
+    ("0871", "0537T"),
+    ("0872", "38226"),
+    ("0872", "0538T"),
+    ("0873", "38227"),
+    ("0874", "38228"),
+    ("0874", "0540T"),
+    ("0891", "Q2041"),
+    ("0891", "Q2055"),
+    ("0891", "Q2058"),
+    ("0360", "38228"),
+    ("0450", "99284"),
+    ("0510", "G0463"),
+    ("0260", "96365"),
+    ("0260", "96360"),
+    ("0335", "96413"),
+    ("0636", "J9185"),
+    ("0250", ""),
+    ("0120", ""),
 ]
 AMOUNTS = st.one_of(
     st.integers(0, 900_000).map(str),

@@ -116,6 +116,7 @@ def test_a_claim_without_service_lines_of_a_car_t_patient_is_passed_through(tmp_
     result = cart837("fix", str(source), "-o", str(tmp_path / "out"))
     assert result.exit_code == 0, result.stderr
     produced = (tmp_path / "out" / "in.837").read_bytes()
+
     def block(text: bytes) -> bytes:
         return text[text.index(b"CLM*EMPTY") : text.index(b"SE*")]
 

@@ -48,9 +48,7 @@ def test_show_phi_keeps_the_quoted_value() -> None:
 
 def test_bom_crlf_indentation_and_gs08_x222_with_st03_x223_are_validated_not_crashed() -> None:
     report = validate.validate_path(INTELIGENZ / "Spec_3.1.1.txt")
-    assert report.notes == (
-        "GS08 005010X222 with ST03 005010X223 is an 837I: checked with pyx12's 005010X223A2 map",
-    )
+    assert report.notes == ("GS08 005010X222 with ST03 005010X223 is an 837I: checked with pyx12's 005010X223A2 map",)
     assert not report.valid
     assert len(report.errors) == 19
     first = report.errors[0]
@@ -165,8 +163,17 @@ def test_a_real_pyx12_crash_is_placed_at_the_segment_it_died_on(tmp_path: Path) 
 def test_a_missing_or_undecodable_pyx12_report_is_an_error_not_a_clean_file(
     monkeypatch: pytest.MonkeyPatch, report: str, why: str
 ) -> None:
-    def says_valid(_params: object, _source: object, _ack: object, _html: object, _xml: object, json_out: TextIO,
-                   *, callback: validate._Progress, **_kwargs: object) -> bool:
+    def says_valid(
+        _params: object,
+        _source: object,
+        _ack: object,
+        _html: object,
+        _xml: object,
+        json_out: TextIO,
+        *,
+        callback: validate._Progress,
+        **_kwargs: object,
+    ) -> bool:
         callback(None, _Source(3), None, True)
         json_out.write(report)
         return True

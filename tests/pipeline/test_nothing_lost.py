@@ -38,7 +38,10 @@ def test_unreadable_file_and_folder_are_errors_naming_them(tmp_path: Path) -> No
     assert (entries[str(locked)]["status"], entries[str(locked)]["code"]) == ("failed", "E-READ")
     notes = entries[str(batch / "notes.txt")]
     assert (notes["status"], notes["code"], notes["reason"], notes["error"]) == (
-        "skipped", "S-NOT-X12", "not an X12 file", None
+        "skipped",
+        "S-NOT-X12",
+        "not an X12 file",
+        None,
     )
     assert "Traceback" not in done.stderr
 
@@ -93,7 +96,8 @@ def test_a_run_that_processed_no_file_is_exit_2(tmp_path: Path) -> None:
     empty.mkdir()
     done = run("fix", str(empty), "-o", str(tmp_path / "out"))
     assert (done.code, done.lines) == (
-        2, [f"cart837: error: {empty}: no X12 file in this directory (a file is X12 when it starts with ISA)"]
+        2,
+        [f"cart837: error: {empty}: no X12 file in this directory (a file is X12 when it starts with ISA)"],
     )
     only_notes = tmp_path / "notes"
     only_notes.mkdir()

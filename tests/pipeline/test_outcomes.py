@@ -31,16 +31,26 @@ from tests.pipeline.support import (
 from tests.support import ROOT, generate
 
 EXPECTED_CODES = {
-    "car-t.837": None, "clean.edi": None, "se01.txt": "E-SE01", "4010.837": "E-NOT-837I", "837p.txt": "E-NOT-837I",
+    "car-t.837": None,
+    "clean.edi": None,
+    "se01.txt": "E-SE01",
+    "4010.837": "E-NOT-837I",
+    "837p.txt": "E-NOT-837I",
     "notes.txt": "S-NOT-X12",
 }
 
 
 def _batch(folder: Path) -> Path:
-    batch = copy_batch(folder / "in", {
-        "car-t.837": CHANGING, "clean.edi": CLEAN, "se01.txt": SE01_WRONG, "4010.837": NOT_837I,
-        "837p.txt": PROFESSIONAL,
-    })
+    batch = copy_batch(
+        folder / "in",
+        {
+            "car-t.837": CHANGING,
+            "clean.edi": CLEAN,
+            "se01.txt": SE01_WRONG,
+            "4010.837": NOT_837I,
+            "837p.txt": PROFESSIONAL,
+        },
+    )
     (batch / "notes.txt").write_text("not a claim file\n")
     return batch
 
@@ -98,7 +108,9 @@ def test_json_logs_of_two_workers_through_a_pipe_are_whole_json_lines(tmp_path: 
     (batch / "broken.837").write_bytes(SE01_WRONG.read_bytes())
     done = subprocess.run(
         command("fix", str(batch), "-o", str(tmp_path / "out"), "--jobs", "2", "-vv", "--log-format", "json"),
-        env=environment(), capture_output=True, check=False,
+        env=environment(),
+        capture_output=True,
+        check=False,
     )
     assert done.returncode == 2
     records = [json.loads(line) for line in done.stderr.decode().splitlines()]  # every line is JSON
@@ -136,8 +148,19 @@ def test_reports_and_outputs_follow_the_umask(tmp_path: Path, umask: int, mode: 
     out = tmp_path / "out"
     reports = [tmp_path / name for name in ("r.json", "r.md", "r.html", "r.jsonl")]
     done = run(
-        "fix", str(CHANGING), "-o", str(out), "--report", str(reports[0]), "--report-md", str(reports[1]),
-        "--report-html", str(reports[2]), "--results", str(reports[3]), umask=umask,
+        "fix",
+        str(CHANGING),
+        "-o",
+        str(out),
+        "--report",
+        str(reports[0]),
+        "--report-md",
+        str(reports[1]),
+        "--report-html",
+        str(reports[2]),
+        "--results",
+        str(reports[3]),
+        umask=umask,
     )
     assert done.code == 0, done.stderr
     for path in [*reports, out / CHANGING.name]:

@@ -10,8 +10,14 @@ from pathlib import Path
 
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-extensions",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
 )
 
 
@@ -31,7 +37,10 @@ def run(
         command = [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *args]
         return subprocess.run(
             [*command, page.resolve().as_uri() + (f"#{fragment}" if fragment else "")],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
 

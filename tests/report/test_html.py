@@ -54,8 +54,15 @@ def test_summary_totals_and_file_table() -> None:
         for card in page.xpath("//div[@class='cards']/div")
     }
     assert cards == {
-        "files": "5", "claims to work": "2", "errors": "2", "to review": "1", "fixed": "3", "flags": "3",
-        "files changed": "1", "failed": "1", "dollars involved": "$12,809.89",
+        "files": "5",
+        "claims to work": "2",
+        "errors": "2",
+        "to review": "1",
+        "fixed": "3",
+        "flags": "3",
+        "files changed": "1",
+        "failed": "1",
+        "dollars involved": "$12,809.89",
     }
     rows = [[_text(cell) for cell in row.xpath("td")] for row in page.xpath("//table[@class='files']/tbody/tr")]
     assert rows[2] == ["batch/clean.837", "unchanged", "12", "0", "0", "0", "0", "$0.00"]
@@ -75,7 +82,10 @@ def test_work_list_comes_first_one_row_per_claim_with_what_to_do_and_dollars() -
     link = rows[0].xpath("td[3]/a/@href")[0]
     assert page.xpath("//section[@id=$a]/h3/code/text()", a=link[1:]) == ["PCN0002"]
     assert [b.get("data-sort") for b in page.xpath("//table[@id='worklist']//th/button")] == [
-        "claim", "date", "rule", "amount",
+        "claim",
+        "date",
+        "rule",
+        "amount",
     ]
 
 
@@ -84,8 +94,10 @@ def test_rows_follow_input_lines_with_output_lines_and_removed_lines() -> None:
     claim = page.xpath("//section[contains(@class, 'claim')][h3/code='PCN0001']")[0]
     heading = "Claim PCN0001 · transaction 0001 · $8,166.40 involved"  # LX 1 and LX 3, once each
     assert _text(claim.xpath("h3")[0]) == heading
-    rows = [[_text(c.xpath("a")[0] if c.get("class") == "rule" else c) for c in row.xpath("td")][:7]
-            for row in claim.xpath(".//tbody/tr")]
+    rows = [
+        [_text(c.xpath("a")[0] if c.get("class") == "rule" else c) for c in row.xpath("td")][:7]
+        for row in claim.xpath(".//tbody/tr")
+    ]
     assert rows == [
         ["1", "1", "2025-07-03", "CART-002", "info", "collapse (fixed)", "$2,156.87"],
         ["2", "removed", "2025-07-03", "CART-002", "info", "removed (collapse)", "$2,156.87"],
@@ -187,7 +199,10 @@ def test_patient_shown_only_when_the_report_has_it() -> None:
     document = sample_report()
     assert "Patient:" not in html.render(Report.from_dict(document))
     document["files"][0]["findings"][0]["patient"] = {
-        "member_id": "QXM1", "last_name": "QXLAST", "first_name": "QXFIRST", "birth_date": "19170305",
+        "member_id": "QXM1",
+        "last_name": "QXLAST",
+        "first_name": "QXFIRST",
+        "birth_date": "19170305",
     }
     page = _page(html.render(Report.from_dict(document)))
     assert "QXLAST" in _text(page.xpath("//section[@id='claim-0-0']/p[@class='phi']")[0])
@@ -230,8 +245,12 @@ def _visible(dom: lxml_html.HtmlElement, xpath: str) -> list[lxml_html.HtmlEleme
     ("fragment", "findings", "files", "active"),
     [
         ("rule=CART-007", [("PCN0002", "CART-007")], ["0"], "only CART-007"),
-        ("hide=info", [("PCN0002", "CART-007"), (HOSTILE_CLAIM, "CART-021"), (HOSTILE_CLAIM, "CART-003")], ["0", "1"],
-         "hiding info"),
+        (
+            "hide=info",
+            [("PCN0002", "CART-007"), (HOSTILE_CLAIM, "CART-021"), (HOSTILE_CLAIM, "CART-003")],
+            ["0", "1"],
+            "hiding info",
+        ),
         ("q=pcn0001", [("PCN0001", "CART-002"), ("PCN0001", "CART-003")], ["0"], "claim ids containing"),
         ("rule=CART-021&q=pcn", [], [], "only CART-021"),
     ],

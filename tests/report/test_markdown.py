@@ -17,8 +17,14 @@ def _rendered() -> str:
 
 def test_work_list_then_summary_then_files_then_sources() -> None:
     text = _rendered()
-    order = ["## Work list: 2 claims need a person", "## Summary", "## File `batch/changed.837`", "## Configuration",
-             "## Dollars by rule", "## Rules and sources"]
+    order = [
+        "## Work list: 2 claims need a person",
+        "## Summary",
+        "## File `batch/changed.837`",
+        "## Configuration",
+        "## Dollars by rule",
+        "## Rules and sources",
+    ]
     assert [text.index(heading) for heading in order] == sorted(text.index(heading) for heading in order)
     assert "| 5 | 1 | 2 | 1 | 1 | 2 | 2 | 1 | 3 | 3 | $12,809.89 |" in text
     assert "Error: batch/broken.837: byte 1234, segment 17 (SE): SE01 says 25" in text

@@ -124,7 +124,10 @@ def test_schema_rejects_broken_reports_naming_the_place(change: str, where: str)
 def test_error_message_does_not_echo_values(tmp_path: Path) -> None:
     document = copy.deepcopy(sample_report())
     document["files"][0]["findings"][0]["patient"] = {
-        "member_id": "QXM1", "last_name": 7, "first_name": "QXF", "birth_date": "19170305",
+        "member_id": "QXM1",
+        "last_name": 7,
+        "first_name": "QXF",
+        "birth_date": "19170305",
     }
     with pytest.raises(ReportError) as raised:
         schema.validate(document, "r.json")

@@ -118,8 +118,20 @@ def test_one_claim_has_one_dollar_figure_in_every_report(tmp_path: Path) -> None
     paths = [tmp_path / name for name in ("r.json", "r.md", "r.html", "w.csv")]
     result = CliRunner().invoke(
         main,
-        ["fix", str(source), "-o", str(tmp_path / "out.837"), "--report", str(paths[0]), "--report-md", str(paths[1]),
-         "--report-html", str(paths[2]), "--worklist", str(paths[3])],
+        [
+            "fix",
+            str(source),
+            "-o",
+            str(tmp_path / "out.837"),
+            "--report",
+            str(paths[0]),
+            "--report-md",
+            str(paths[1]),
+            "--report-html",
+            str(paths[2]),
+            "--worklist",
+            str(paths[3]),
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(paths[0].read_text(encoding="utf-8"))
@@ -138,7 +150,6 @@ def test_one_claim_has_one_dollar_figure_in_every_report(tmp_path: Path) -> None
     rows = list(csv.DictReader(io.StringIO(paths[3].read_text(encoding="utf-8-sig"))))
     assert all(Decimal(row["amount"]) == amount for row in rows)
     assert f"; {shown} involved;" in result.stderr
-
 
     noncovered = [f for _, f in _findings(document) if f["action"] == "noncovered"]
     for finding in noncovered:  # what SV207 grew by
@@ -167,15 +178,30 @@ def test_found_configuration_is_said_on_stderr_and_in_the_report(
 
 def test_worklist_csv_opens_in_a_spreadsheet_and_defuses_formulas() -> None:
     item = WorkItem(
-        "in/a.837", "0001", "=HYPERLINK(\"x\")", "00301", "2025-01-02", Severity.ERROR, ("CART-021",),
-        ("CART-021: correct the total charge",), Decimal("1000"), held=True,
+        "in/a.837",
+        "0001",
+        '=HYPERLINK("x")',
+        "00301",
+        "2025-01-02",
+        Severity.ERROR,
+        ("CART-021",),
+        ("CART-021: correct the total charge",),
+        Decimal("1000"),
+        held=True,
     )
     text = csv_text([item], {"in/a.837": "held/a.837"})
     assert text.startswith("\ufeffseverity,file,claim,payer,first_dos,rules,what_to_do,amount,went_to\r\n")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[1] == [
-        "error", "in/a.837", "'=HYPERLINK(\"x\")", "00301", "2025-01-02", "CART-021",
-        "CART-021: correct the total charge", "1000.00", "held/a.837",
+        "error",
+        "in/a.837",
+        '\'=HYPERLINK("x")',
+        "00301",
+        "2025-01-02",
+        "CART-021",
+        "CART-021: correct the total charge",
+        "1000.00",
+        "held/a.837",
     ]
 
 
@@ -233,8 +259,18 @@ def test_two_claims_sharing_a_clm01_are_two_claims_to_work(tmp_path: Path) -> No
     paths = [tmp_path / name for name in ("r.json", "r.md", "w.csv")]
     result = CliRunner().invoke(
         main,
-        ["fix", str(source), "-o", str(tmp_path / "out.837"), "--report", str(paths[0]), "--report-md",
-         str(paths[1]), "--worklist", str(paths[2])],
+        [
+            "fix",
+            str(source),
+            "-o",
+            str(tmp_path / "out.837"),
+            "--report",
+            str(paths[0]),
+            "--report-md",
+            str(paths[1]),
+            "--worklist",
+            str(paths[2]),
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(paths[0].read_text(encoding="utf-8"))

@@ -55,8 +55,13 @@ class Server:
         return urlsplit(self.url).port or 0
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-        *, auth: bool = True,
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        auth: bool = True,
     ) -> Reply:
         """Send one request; with `auth` the login cookie goes with it (log in first)."""
         sent = {"Host": self.host, **(headers or {})}
@@ -95,9 +100,13 @@ class Server:
         """POST a file as the upload form does."""
         boundary = uuid.uuid4().hex
         body = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         return self.request("POST", f"/upload?_xsrf={self.xsrf()}", body, headers)
 
@@ -106,7 +115,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while True:
             reply = self.request("GET", location)
-            if "http-equiv=\"refresh\"" not in reply.text or time.monotonic() > deadline:
+            if 'http-equiv="refresh"' not in reply.text or time.monotonic() > deadline:
                 return reply
             time.sleep(0.5)
 

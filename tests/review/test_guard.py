@@ -30,8 +30,16 @@ def _call(app: Any, headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
         sent.append(message)
 
     scope = {
-        "type": "http", "method": "GET", "path": "/", "raw_path": b"/", "query_string": b"", "headers": headers,
-        "scheme": "http", "server": ("127.0.0.1", 8837), "client": ("127.0.0.1", 5000), "root_path": "",
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "headers": headers,
+        "scheme": "http",
+        "server": ("127.0.0.1", 8837),
+        "client": ("127.0.0.1", 5000),
+        "root_path": "",
         "http_version": "1.1",
     }
     asyncio.run(app(scope, receive, send))

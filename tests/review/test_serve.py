@@ -81,7 +81,9 @@ def test_state_changing_requests_need_the_xsrf_value_and_the_same_site(server: S
     assert no_cookie.status == 403  # a cross-site form post: SameSite=Strict keeps the cookie home
     for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
         forged = server.request(
-            "POST", f"/open?_xsrf={server.xsrf()}", b"path=" + EPISODE.name.encode(),
+            "POST",
+            f"/open?_xsrf={server.xsrf()}",
+            b"path=" + EPISODE.name.encode(),
             {"Content-Type": "application/x-www-form-urlencoded", **headers},
         )
         assert forged.status == 403
@@ -143,18 +145,25 @@ def test_a_bad_file_shows_the_clis_one_line_error(server: Server, tmp_path: Path
 def test_nothing_crashes_the_server(server: Server) -> None:
     location, _ = _open(server, EPISODE.name, EPISODE.read_bytes())
     attempts = [
-        ("GET", f"{location}?page=-5&reveal=abc"), ("GET", f"{location}?page=99999999999999"),
-        ("GET", "/f/../../etc/passwd"), ("GET", f"{location}/download/../../x"), ("GET", "/static/../session.py"),
+        ("GET", f"{location}?page=-5&reveal=abc"),
+        ("GET", f"{location}?page=99999999999999"),
+        ("GET", "/f/../../etc/passwd"),
+        ("GET", f"{location}/download/../../x"),
+        ("GET", "/static/../session.py"),
     ]
     for method, path in attempts:
         assert server.request(method, path).status in (200, 303, 400, 404)
-    for fields in ({"scope": "rule", "target": "CART-999", "verdict": "reject"},
-                   {"scope": "finding", "target": "<script>", "verdict": "reject"},
-                   {"scope": "claim", "target": "x", "verdict": "maybe"}, {}):
+    for fields in (
+        {"scope": "rule", "target": "CART-999", "verdict": "reject"},
+        {"scope": "finding", "target": "<script>", "verdict": "reject"},
+        {"scope": "claim", "target": "x", "verdict": "maybe"},
+        {},
+    ):
         assert server.post_form(f"{location}/decide", fields).status in (303, 400)
     assert server.post_form("/open", {"path": "../../../etc/passwd"}).status == 404
-    junk = server.request("POST", f"/upload?_xsrf={server.xsrf()}", b"\x00" * 100,
-                          {"Content-Type": "multipart/form-data; boundary=zz"})
+    junk = server.request(
+        "POST", f"/upload?_xsrf={server.xsrf()}", b"\x00" * 100, {"Content-Type": "multipart/form-data; boundary=zz"}
+    )
     assert junk.status in (400, 500)
     _, page = _open(server, "empty.837", b"")
     assert "cart837: error: empty.837" in page

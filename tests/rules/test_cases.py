@@ -74,9 +74,7 @@ def _assert_message(rule_id: str, expected: dict[str, Any], found: list[Any], by
     rule, claim, line = expected.get("rule", rule_id), expected.get("claim"), expected.get("line")
     key = (rule, claim, line, expected["action"], expected["fixed"])
     candidates = [
-        f.message
-        for f in found
-        if (f.rule, f.claim if by_claim else None, f.line, f.action.value, f.fixed) == key
+        f.message for f in found if (f.rule, f.claim if by_claim else None, f.line, f.action.value, f.fixed) == key
     ]
     parts = expected["message"]
     assert any(all(part in message for part in parts) for message in candidates), (parts, candidates)

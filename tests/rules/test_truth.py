@@ -18,8 +18,19 @@ RULE_IDS = frozenset({"CART-001", "CART-004", "CART-005", "CART-006", "CART-007"
 RUNS = {
     "mixed": ["--claims", "2500", "--seed", "11", "--cart-share", "0.5", "--all-scenarios"],
     "many-st-crlf": [
-        "--claims", "2500", "--seed", "3", "--cart-share", "0.7", "--all-scenarios",
-        "--claims-per-st", "150", "--interchanges", "3", "--line-ending", "crlf",
+        "--claims",
+        "2500",
+        "--seed",
+        "3",
+        "--cart-share",
+        "0.7",
+        "--all-scenarios",
+        "--claims-per-st",
+        "150",
+        "--interchanges",
+        "3",
+        "--line-ending",
+        "crlf",
     ],
     "prep-lines": ["--claims", "1500", "--seed", "3", "--cart-share", "0.8", "--scenario", "prep_lines"],
 }

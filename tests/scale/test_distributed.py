@@ -27,8 +27,16 @@ def cluster() -> Iterator[str]:
 
 def _keys(results: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
     return [
-        (r.path, r.status, r.error, r.sha256_in, r.sha256_out, r.claims, r.claims_changed,
-         sorted((f.rule, f.claim, f.line, f.action, f.fixed) for f in r.findings))
+        (
+            r.path,
+            r.status,
+            r.error,
+            r.sha256_in,
+            r.sha256_out,
+            r.claims,
+            r.claims_changed,
+            sorted((f.rule, f.claim, f.line, f.action, f.fixed) for f in r.findings),
+        )
         for r in results
     ]
 

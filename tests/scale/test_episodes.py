@@ -51,9 +51,7 @@ def _add_claim(index: EpisodeIndex, claim: Claim, ref: tuple[int, int], codes: C
         for line in claim.lines
         if line.date is not None and is_cart_relevant(line.code, line.revenue_code, codes)
     )
-    summary = ClaimSummary(
-        claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines
-    )
+    summary = ClaimSummary(claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines)
     index.add_summary(summary, ref, codes)
 
 
@@ -91,8 +89,16 @@ def _patients(paths: list[Path], config: Config) -> set[str | None]:
 )
 def test_pass_one_summaries_index_what_full_claims_index(line_ending: str, delims: str, interchanges: int) -> None:
     paths = [
-        generate(all_scenarios=True, claims=300, seed=seed, cart_share=0.6, line_ending=line_ending, delims=delims,
-                     claims_per_st=70, interchanges=interchanges)
+        generate(
+            all_scenarios=True,
+            claims=300,
+            seed=seed,
+            cart_share=0.6,
+            line_ending=line_ending,
+            delims=delims,
+            claims_per_st=70,
+            interchanges=interchanges,
+        )
         for seed in (3, 4)
     ]
     config = Config()
@@ -155,7 +161,10 @@ def test_view_answers_from_the_compact_rows() -> None:
     view = index.view(claim.patient.key, (0, blocks[0].offset))
     day = date(2025, 3, 4)
     assert [(line.claim_id, line.line, line.code) for line in view.lines_on(day)] == [
-        ("A1", 1, "38228"), ("A1", 2, "Q2042"), ("B2", 1, "38228"), ("B2", 2, "Q2042"),
+        ("A1", 1, "38228"),
+        ("A1", 2, "Q2042"),
+        ("B2", 1, "38228"),
+        ("B2", 2, "Q2042"),
     ]
     other = view.other_claims_on(day)
     assert other[0] == EpisodeLine((0, blocks[1].offset), "B2", 1, "38228", Step.ADMINISTRATION, False, "131", day)
@@ -229,7 +238,15 @@ def test_member_ids_turn_from_a_set_into_hashes(monkeypatch: pytest.MonkeyPatch)
 
 def test_segment_list_splits_as_split_segments() -> None:
     cases = [
-        b"", b"A", b"A~", b"A~~", b"~A", b"A*1~\nB*2~\r\n", b"A~  ~B", b"A*B:C~ \t\r\nD", b"X~\n\n",
+        b"",
+        b"A",
+        b"A~",
+        b"A~~",
+        b"~A",
+        b"A*1~\nB*2~\r\n",
+        b"A~  ~B",
+        b"A*B:C~ \t\r\nD",
+        b"X~\n\n",
     ]
     for delimiters in (Delimiters(b"*", b":", b"^", b"~"), Delimiters(b"*", b":", None, b"\n")):
         for data in cases:

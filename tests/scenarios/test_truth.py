@@ -88,8 +88,20 @@ class Run:
 def _run(mix: Mix, folder: Path) -> Run:
     source = folder / f"{mix.id}.837"
     gen837i(
-        "--claims", str(mix.claims), "--seed", str(mix.seed), "--cart-share", str(mix.share), "--all-scenarios",
-        "--interchanges", "2", "--line-ending", mix.line_ending, "--delims", mix.delims, output=source,
+        "--claims",
+        str(mix.claims),
+        "--seed",
+        str(mix.seed),
+        "--cart-share",
+        str(mix.share),
+        "--all-scenarios",
+        "--interchanges",
+        "2",
+        "--line-ending",
+        mix.line_ending,
+        "--delims",
+        mix.delims,
+        output=source,
     )
     report = folder / f"{mix.id}.json"
     result = CliRunner().invoke(

@@ -69,7 +69,9 @@ def test_binary_byte_is_located_exactly(style: str, chunk: int | None) -> None:
         error = _refusal(data[:at] + b"\x00" + data[at:], chunk)
         tag = data[starts[number] : at].split(STYLES[style].element.encode())[0].decode()
         assert (error.location.byte_offset, error.location.segment_index, error.location.segment_id) == (
-            at, number + 1, tag
+            at,
+            number + 1,
+            tag,
         )
         assert error.message == "binary data: control byte 0x00 in the segment data"
 

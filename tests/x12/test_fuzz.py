@@ -98,14 +98,18 @@ def test_wrong_se01_is_located_whatever_the_delimiters(styles_: list[Style], chu
         stream_join(bad, Interest(), chunk)
     except Cart837Error as error:
         assert (error.location.byte_offset, error.location.segment_index, error.location.segment_id) == (
-            at, number, "SE"
+            at,
+            number,
+            "SE",
         )
     else:
         raise AssertionError("a wrong SE01 was accepted")
 
 
 @given(files(), st.integers(16, 4096))
-def test_collapse_written_back_keeps_envelopes_and_totals(sample: tuple[bytes, list[tuple[str, str]]], chunk: int) -> None:  # noqa: E501
+def test_collapse_written_back_keeps_envelopes_and_totals(
+    sample: tuple[bytes, list[tuple[str, str]]], chunk: int
+) -> None:  # noqa: E501
     """Remove a line from every claim that has two (charge moved): SE01s recounted in every style."""
     data, claims = sample
 
