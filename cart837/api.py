@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cart837.batch import OutputGate, file_sha256
-from cart837.config import Config, RuleMode, load_config
+from cart837.config import Config, RuleMode
+from cart837.config_file import load_config
 from cart837.decisions import Decisions, load_decisions
 from cart837.inputs import InputFile, expand_inputs, mark_output_tree
 from cart837.parallel import RunSettings, build_index, process_files

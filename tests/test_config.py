@@ -12,10 +12,9 @@ from cart837.config import (
     Config,
     RuleMode,
     XModifier,
-    find_config,
     from_mapping,
-    load_config,
 )
+from cart837.config_file import find_config, load_config
 from cart837.errors import ConfigError
 from tests.support import PUBLIC, cart837_command, error_lines, visible
 

@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cart837.x12",),
     ("cart837.claims", "cart837.codes"),
     ("cart837.config", "cart837.episodes", "cart837.pyx12_maps"),
+    ("cart837.config_file",),
     ("cart837.validate",),
     ("cart837.rules",),
     ("cart837.results", "cart837.decisions", "cart837.stop"),

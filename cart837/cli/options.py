@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from cart837.config import Config, RuleMode, load_config
+from cart837.config import Config, RuleMode
+from cart837.config_file import load_config
 from cart837.errors import Cart837Error, Code
 from cart837.results import RunMode
 
