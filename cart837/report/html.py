@@ -22,12 +22,13 @@ from importlib import resources
 from lxml import etree
 from lxml import html as lxml_html
 
+from cart837.report.html_rules import config_section, rules_section
+from cart837.report.html_tree import Element, header, sub
 from cart837.report.markdown import run_line
-from cart837.report.model import ClaimGroup, FileEntry, Report, Row, RuleEntry, dollars, plural
+from cart837.report.model import ClaimGroup, FileEntry, Report, Row, dollars, plural
 from cart837.report.segments import Piece, compare
 from cart837.rules.base import Severity
 
-Element = etree._Element
 SEVERITIES = (Severity.ERROR, Severity.REVIEW, Severity.INFO)
 
 
@@ -50,18 +51,6 @@ def _hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def sub(parent: Element, tag: str, text: str | None = None, cls: str | None = None, **attrs: str) -> Element:
-    """Append a child element with optional text, class and attributes (`data_x` -> `data-x`)."""
-    child = etree.SubElement(parent, tag)
-    if cls:
-        child.set("class", cls)
-    for name, value in attrs.items():
-        child.set(name.rstrip("_").replace("_", "-"), value)
-    if text is not None:
-        child.text = text
-    return child
-
-
 def render(report: Report) -> str:
     """Return the whole page as an HTML5 document."""
     page = etree.Element("html", lang="en")
@@ -79,8 +68,8 @@ def render(report: Report) -> str:
     for number, entry in enumerate(report.files):
         if entry.findings or entry.error:
             _file(main, number, entry, anchors)
-    _rules(main, report)
-    _config(main, report)
+    rules_section(main, report)
+    config_section(main, report)
     footer = sub(main, "footer", "Rendered from a JSON report. Segments are as written; changed elements ")
     sub(footer, "mark", "are marked").tail = "."
     sub(body, "script", script())
@@ -191,7 +180,7 @@ def _summary(main: Element, report: Report) -> None:
     if not report.files:
         return
     table = sub(main, "table", cls="files")
-    _header(
+    header(
         table,
         ("File", "Status", "Claims", "Claims changed", "Claims to work", "Fixed", "Flags", "Dollars involved"),
         numeric=(2, 3, 4, 5, 6, 7),
@@ -214,12 +203,6 @@ def _status(cell: Element, entry: FileEntry) -> None:
     if entry.status != "failed" and entry.needs_attention:
         cell[-1].tail = " "
         sub(cell, "span", "needs attention", cls="status attention")
-
-
-def _header(table: Element, names: tuple[str, ...], numeric: tuple[int, ...] = ()) -> None:
-    row = sub(sub(table, "thead"), "tr")
-    for index, name in enumerate(names):
-        sub(row, "th", name, cls="num" if index in numeric else None)
 
 
 def _filters(main: Element, report: Report) -> None:
@@ -316,7 +299,7 @@ def _claim(
     columns = sub(table, "colgroup")
     for name in ("line", "line", "date", "rule", "sev", "action", "amount", "seg", "message"):
         sub(columns, "col", cls=name)
-    _header(table, ("LX in", "LX out", "Date", "Rule", "Severity", "Action", "Dollars", "Segment", "Message"), (6,))
+    header(table, ("LX in", "LX out", "Date", "Rule", "Severity", "Action", "Dollars", "Segment", "Message"), (6,))
     body = sub(table, "tbody")
     for row in group.rows(delimiters):
         _row(body, row, delimiters)
@@ -386,70 +369,3 @@ def _segment_line(cell: Element, cls: str, sign: str, label: str, pieces: list[P
             text.text = (text.text or "") + piece.text
         else:
             last.tail = (last.tail or "") + piece.text
-
-
-def _rules(main: Element, report: Report) -> None:
-    rules = report.rules_explained()
-    if not rules:
-        return
-    sub(main, "h2", "Rules and sources", id="rules")
-    counts = report.rule_counts()
-    amounts = report.rule_amounts()
-    table = sub(main, "table", cls="by-rule")
-    _header(table, ("Rule", "Title", "Fixed", "Flagged", "Dollars", ""), numeric=(2, 3, 4))
-    body = sub(table, "tbody")
-    for rule in rules:
-        fixed, flagged = counts.get(rule.id, (0, 0))
-        row = sub(body, "tr")
-        sub(sub(row, "td"), "a", rule.id, href=f"#rule-{rule.id}")
-        sub(row, "td", rule.title)
-        sub(row, "td", str(fixed), cls="num")
-        sub(row, "td", str(flagged), cls="num")
-        sub(row, "td", dollars(amounts.get(rule.id)), cls="num")
-        if rule.id in counts:  # a rule only pointed to (CART-013) has no rows to filter to
-            sub(sub(row, "td"), "button", "only this rule", type="button", data_only=rule.id)
-        else:
-            sub(row, "td")
-    for rule in rules:
-        _rule(main, rule, counts.get(rule.id, (0, 0)), report)
-
-
-def _rule(main: Element, rule: RuleEntry, counts: tuple[int, int], report: Report) -> None:
-    article = sub(main, "section", cls="rule", id=f"rule-{rule.id}")
-    heading = sub(article, "h3", rule.id)
-    if rule.title:
-        heading.text = f"{rule.id} — {rule.title}"
-    sub(article, "p", f"{counts[0]} fixed, {counts[1]} flagged. Citation: {rule.citation}")
-    if rule.next_step:
-        sub(article, "p", f"Its flags are {rule.severity}. Next step: {rule.next_step}", cls="next")
-    if rule.references:
-        sources = sub(article, "dl")
-        for source, text in rule.references:
-            sub(sources, "dt", source)
-            sub(sources, "dd", text)
-    places = sub(article, "ul", cls="where")
-    for number, entry in enumerate(report.files):
-        for index, group in enumerate(entry.by_claim()):
-            if rule.id in group.rules:
-                item = sub(sub(places, "li"), "a", href=f"#claim-{number}-{index}")
-                sub(item, "code", group.claim).tail = f" in {entry.path}"
-
-
-def _config(main: Element, report: Report) -> None:
-    config = report.config
-    if config is None:
-        return
-    sub(main, "h2", "Configuration", id="config")
-    sub(main, "p", f"Configuration: {config.describe()}. Code tables checked {config.code_table_date}.")
-    table = sub(main, "table", cls="config")
-    _header(table, ("Rule", "Mode"))
-    body = sub(table, "tbody")
-    for rule_id, mode in config.rules.items():
-        row = sub(body, "tr")
-        sub(row, "td", rule_id)
-        sub(row, "td", mode)
-    if config.payers:
-        items = sub(main, "ul")
-        for payer, values in config.payers.items():
-            settings = "; ".join(f"{k} = {v}" for k, v in values.items())
-            sub(items, "li", f"payer {payer}: {settings}")
