@@ -93,6 +93,8 @@ class Decisions:
 def parse_ids(text: str, option: str) -> frozenset[str]:
     """Return the ids of a comma-separated `--skip`/`--only` value; refuse one that is not an id."""
     given = [part.strip() for part in text.split(",") if part.strip()]
+    if not given:  # `--only ""` from a script would otherwise apply no fix, `--skip ""` none of the asked
+        raise DecisionsError(f"{option}: names no finding id: give ids separated by commas")
     for finding_id in given:
         if not is_finding_id(finding_id.lower()):
             raise DecisionsError(f"{option}: {finding_id!r} is not a finding id (16 hex digits)")

@@ -134,7 +134,7 @@ def decisions(options: RunOptions) -> Decisions:
 
     try:
         return Decisions(
-            skip=parse_ids(options.skip, "--skip") if options.skip else frozenset(),
+            skip=parse_ids(options.skip, "--skip") if options.skip is not None else frozenset(),
             only=parse_ids(options.only_ids, "--only") if options.only_ids is not None else None,
             rejected=load_decisions(Path(options.decisions_path)) if options.decisions_path else {},
             source=options.decisions_path or "--decisions",

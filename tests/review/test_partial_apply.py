@@ -134,6 +134,8 @@ def test_unknown_ids_are_one_line_exit_2_and_write_nothing(tmp_path: Path) -> No
         (["--skip", missing_in_file], missing_in_file),
         (["--only", "ffff000000000000"], "ffff000000000000"),
         (["--skip", "not-an-id"], "not-an-id"),
+        (["--skip", ""], "names no finding id"),  # was a silent no-op
+        (["--only", " , "], "names no finding id"),  # applied no fix at all
     ):
         code, _, stderr = _run(["fix", str(path), "-o", str(out), *args])
         lines = error_lines(stderr)
