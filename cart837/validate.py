@@ -25,6 +25,7 @@ import pyx12.errors
 import pyx12.params
 import pyx12.x12n_document
 
+from cart837.claims.fields import CLM_ID, HL_LEVEL, NM1_ENTITY
 from cart837.errors import Cart837Error, Location, ValidationError
 from cart837.pyx12_maps import MAPPED_LABEL, PROFESSIONAL_LABEL, PYX12_VERSION, ROUTED_LABELS, map_directory
 from cart837.x12.delimiters import BOM, WHITESPACE, read_isa
@@ -38,6 +39,7 @@ from cart837.x12.segment import split_bodies
 PHI_SEGMENTS = frozenset({"NM1", "N3", "N4", "DMG", "PER", "REF", "PAT"})
 ALWAYS_PHI = frozenset({"DMG", "PAT"})
 PERSON_ENTITIES = frozenset({"IL", "QC"})
+PERSON_LEVELS = frozenset({"22", "23"})  # HL03 subscriber, patient: their claim follows
 REDACTED = "[redacted]"
 
 
@@ -358,13 +360,13 @@ def _contexts(prepared: _Prepared) -> tuple[list[str], bytearray]:
         parts = segment.split(element)
         tag = parts[0].strip()
         if tag == "NM1":
-            person = len(parts) > 1 and parts[1] in PERSON_ENTITIES
+            person = len(parts) > NM1_ENTITY and parts[NM1_ENTITY] in PERSON_ENTITIES
         elif tag in ("HL", "SE", "ST"):
             current, person = "", False
-            if tag == "HL" and len(parts) > 3 and parts[3] == "20":
+            if tag == "HL" and len(parts) > HL_LEVEL and parts[HL_LEVEL] == "20":
                 pending = []  # a billing provider's loop serves many claims: it names none
         elif tag == "CLM":
-            current, person = parts[1] if len(parts) > 1 else "", True  # claim-level REF (EA: record number)
+            current, person = parts[CLM_ID] if len(parts) > CLM_ID else "", True  # claim-level REF (EA: record number)
             for waiting in pending:
                 claims[waiting] = current
             pending = []
@@ -372,7 +374,7 @@ def _contexts(prepared: _Prepared) -> tuple[list[str], bytearray]:
             pending, collecting = [], False
         claims.append(current)
         if tag == "HL":
-            collecting = len(parts) > 3 and parts[3] in ("22", "23")  # subscriber, patient: their claim follows
+            collecting = len(parts) > HL_LEVEL and parts[HL_LEVEL] in PERSON_LEVELS
         if collecting and not current:
             pending.append(index)
         phi.append(tag in ALWAYS_PHI or (tag in PHI_SEGMENTS and person))

@@ -25,4 +25,4 @@ SBR_FILING = 9
 NM1_ENTITY, NM1_LAST, NM1_FIRST, NM1_ID = 1, 3, 4, 9
 NM1_SUBSCRIBER, NM1_PAYER, NM1_PATIENT = "IL", "PR", "QC"
 DMG_BIRTH_DATE = 2
-HL_LEVEL = 3  # HL03: 20 billing provider, 22 subscriber, 23 patient
+HL_ID, HL_PARENT, HL_LEVEL = 1, 2, 3  # HL03: 20 billing provider, 22 subscriber, 23 patient

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from cart837.claims.fields import HL_ID, HL_PARENT
+from cart837.x12.envelope import TRAILER_COUNT
+
 CHUNK = 1 << 20
 _LEADING = b"\r\n \t\xef\xbb\xbf"  # what may stand before a segment's tag (a BOM before the first ISA)
 _ISA_WINDOW = 64  # bytes looked at for an ISA after whitespace
@@ -118,7 +121,7 @@ class _Sink:
             new_id = str(len(self.hl_ids) + 1).encode()
             self.hl_ids[block.hl_id] = new_id
             parent = self.hl_ids.get(block.parent, b"")
-            self.out.write(_with(block.raw[0], element, terminator, {1: new_id, 2: parent}))
+            self.out.write(_with(block.raw[0], element, terminator, {HL_ID: new_id, HL_PARENT: parent}))
             self.out.write(b"".join(block.raw[1:]))
             self.segments += len(block.raw)
         self.out.write(b"".join(claim))
@@ -127,17 +130,17 @@ class _Sink:
 
     def end_transaction(self, se: bytes, element: bytes, terminator: bytes) -> None:
         if self.st_done:
-            self.out.write(_with(se, element, terminator, {1: str(self.segments + 1).encode()}))
+            self.out.write(_with(se, element, terminator, {TRAILER_COUNT: str(self.segments + 1).encode()}))
         self.st_done = False
 
     def end_group(self, ge: bytes, element: bytes, terminator: bytes) -> None:
         if self.gs_done:
-            self.out.write(_with(ge, element, terminator, {1: str(self.transactions).encode()}))
+            self.out.write(_with(ge, element, terminator, {TRAILER_COUNT: str(self.transactions).encode()}))
         self.gs_done = False
 
     def end_interchange(self, iea: bytes, element: bytes, terminator: bytes) -> None:
         if self.isa_done:
-            self.out.write(_with(iea, element, terminator, {1: str(self.groups).encode()}))
+            self.out.write(_with(iea, element, terminator, {TRAILER_COUNT: str(self.groups).encode()}))
         self.isa_done = False
 
 
@@ -186,7 +189,7 @@ def split(source: BinaryIO, outbound: BinaryIO, held: BinaryIO, held_claims: fro
             flush_claim()
             in_header = False
             parts = raw[: raw.rfind(terminator)].split(element)
-            current = _Block(parts[1], parts[2] if len(parts) > 2 else b"", [raw])
+            current = _Block(parts[HL_ID], parts[HL_PARENT] if len(parts) > HL_PARENT else b"", [raw])
             blocks[current.hl_id] = current
         elif tag == b"CLM":
             flush_claim()
