@@ -30,6 +30,15 @@ def _claim_id(block: bytes) -> str:
     return block.split(b"*", 2)[1].decode()
 
 
+def _fix_one_with_hold(source: Path, tmp_path: Path) -> dict[str, Any]:
+    """`fix SOURCE -o out.837 --hold held/` in tmp_path; return the report's entry for the file."""
+    args = ["fix", str(source), "-o", str(tmp_path / "out.837"), "--hold", str(tmp_path / "held")]
+    result = CliRunner().invoke(main, [*args, "--report", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    entry: dict[str, Any] = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]
+    return entry
+
+
 @pytest.fixture(scope="module")
 def held_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("hold")
@@ -184,19 +193,7 @@ def test_hold_moves_the_claims_with_an_error_when_other_claims_pass_through(tmp_
     # Non-CAR-T claims never reach the rules: the held claims must still be the ones with the error
     # (the split once counted only the claims the rules saw, and held, and sent, the wrong ones).
     source = generate(claims=20, seed=7, scenarios=("orphan_admin",), folder=tmp_path)
-    args = [
-        "fix",
-        str(source),
-        "-o",
-        str(tmp_path / "out.837"),
-        "--hold",
-        str(tmp_path / "held"),
-        "--report",
-        str(tmp_path / "r.json"),
-    ]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    entry = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]
+    entry = _fix_one_with_hold(source, tmp_path)
     errors = {f["claim"] for f in entry["findings"] if f["severity"] == "error"}
     held_claims = _claims((tmp_path / "held" / "out.837").read_bytes())
     sent_claims = _claims((tmp_path / "out.837").read_bytes())
@@ -250,19 +247,7 @@ def test_hold_keeps_every_claim_of_interchanges_with_different_delimiters(tmp_pa
     )
     source = tmp_path / "mixed.837"
     source.write_bytes(first.read_bytes() + second.read_bytes())
-    args = [
-        "fix",
-        str(source),
-        "-o",
-        str(tmp_path / "out.837"),
-        "--hold",
-        str(tmp_path / "held"),
-        "--report",
-        str(tmp_path / "r.json"),
-    ]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    entry = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"][0]
+    entry = _fix_one_with_hold(source, tmp_path)
     sent, held = (tmp_path / "out.837").read_bytes(), (tmp_path / "held" / "out.837").read_bytes()
     clm = re.compile(rb"(?:^|[~!\n])CLM[*|]([^*|]+)")
     sent_ids, held_ids = clm.findall(sent), clm.findall(held)
