@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cart837.batch import OutputGate, file_sha256
-from cart837.config import Config, RuleMode
+from cart837.config import Config
 from cart837.config_file import load_config
 from cart837.decisions import Decisions, load_decisions
+from cart837.ids import FindingId, RuleId
 from cart837.inputs import InputFile, expand_inputs, mark_output_tree
 from cart837.parallel import RunSettings, build_index, process_files
 from cart837.results import FileResult, RunMode
-from cart837.rules import all_rules
+from cart837.rules import known_rules, select_rules
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -121,11 +122,6 @@ def fix_file(
     return next(iter(process_files(settings, index, failures, [item])))
 
 
-def known_rules() -> dict[str, frozenset[RuleMode]]:
-    """Return rule id -> the modes it allows, for configuration checks."""
-    return {rule.id: rule.modes for rule in all_rules()}
-
-
 def _config(config: Config | PathLike | None) -> Config:
     if isinstance(config, Config):
         return config
@@ -136,8 +132,8 @@ def _decisions(
     skip: Iterable[str], only: Iterable[str] | None, path: PathLike | None, inputs: list[InputFile]
 ) -> Decisions:
     chosen = Decisions(
-        frozenset(skip),
-        frozenset(only) if only is not None else None,
+        frozenset(FindingId(i) for i in skip),
+        frozenset(FindingId(i) for i in only) if only is not None else None,
         load_decisions(Path(path)) if path is not None else {},
         str(path or "decisions"),
     )
@@ -146,11 +142,5 @@ def _decisions(
     return chosen
 
 
-def _only(rules: Iterable[str] | None) -> frozenset[str] | None:
-    if rules is None:
-        return None
-    wanted = frozenset(rules)
-    unknown = wanted - set(known_rules())
-    if unknown:
-        raise ValueError(f"unknown rule id(s): {', '.join(sorted(unknown))}")
-    return wanted
+def _only(rules: Iterable[str] | None) -> frozenset[RuleId] | None:
+    return select_rules(rules) if rules is not None else None

@@ -18,7 +18,7 @@ from typing import BinaryIO, Protocol, cast
 from cart837 import logs, stop
 from cart837.atomic import AtomicFile
 from cart837.claims.hold import split
-from cart837.claims.model import Claim, PayerId
+from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
 from cart837.claims.summary import read_summary
@@ -28,6 +28,7 @@ from cart837.config import Config
 from cart837.decisions import Decisions, FileReview
 from cart837.episodes import EpisodeIndex, is_cart_relevant
 from cart837.errors import Cart837Error, Code, DecisionsError, InvariantError, Location
+from cart837.ids import ClaimId, PayerId
 from cart837.inputs import InputFile
 from cart837.results import ClaimChange, FileResult, FileStatus, RunMode
 from cart837.rules.base import Action, Finding, Severity
@@ -365,7 +366,7 @@ def _fail(result: FileResult, message: str, code: Code) -> None:
 def _trailer_change(event: TransactionEnd, trailer: bytes) -> ClaimChange:
     """Return the SE01 recount as a change (no claim id) so `diff` shows every changed byte."""
     before, after = (next(split_segments(raw, event.delimiters)).text() for raw in (event.raw, trailer))
-    return ClaimChange("", event.segment_index, [before], [after])
+    return ClaimChange(ClaimId(""), event.segment_index, [before], [after])
 
 
 def _change(before: Claim, after: Claim, segment_index: int) -> ClaimChange:

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from cart837.codes.tables import NOC_CODES, NON_CAR_T_PRODUCTS, CodeKind, CodeTable, Step, build_table
 from cart837.errors import ConfigError, Location
+from cart837.ids import RuleId
 
 
 class RuleMode(StrEnum):
@@ -92,7 +93,7 @@ class Config:
     product_revenue_code: str = "0891"
     inpatient_car_t_pcs: tuple[str, ...] = ()
     product_charge_includes_preinfusion: bool = False
-    rules: Mapping[str, RuleMode] = field(default_factory=lambda: MappingProxyType({}))
+    rules: Mapping[RuleId, RuleMode] = field(default_factory=lambda: MappingProxyType({}))
     codes: Mapping[str, Mapping[str, object]] = field(default_factory=lambda: MappingProxyType({}))
     payers: Mapping[str, Mapping[str, object]] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "defaults"
@@ -109,7 +110,7 @@ class Config:
         rules.update(payer_rules)
         return replace(self, rules=MappingProxyType(rules), **values)  # type: ignore[arg-type]
 
-    def payer_rule_modes(self, payer_id: str) -> Mapping[str, RuleMode]:
+    def payer_rule_modes(self, payer_id: str) -> Mapping[RuleId, RuleMode]:
         """Return the rule modes `[payers."ID"].rules` sets for one payer (empty when none)."""
         modes = self.payers.get(payer_id, {}).get("rules", {})
         assert isinstance(modes, Mapping)  # checked by _payers when the file was loaded
@@ -278,13 +279,16 @@ def _check_together(config: Config, where: str, at: Location) -> None:
         )
 
 
-def _rule_modes(raw: object, where: str, known: Mapping[str, frozenset[RuleMode]], at: Location) -> dict[str, RuleMode]:
+def _rule_modes(
+    raw: object, where: str, known: Mapping[RuleId, frozenset[RuleMode]], at: Location
+) -> dict[RuleId, RuleMode]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}rules must be a table of rule id = mode", at)
-    modes: dict[str, RuleMode] = {}
-    for rule_id, mode in raw.items():
-        if rule_id not in known:
-            raise ConfigError(f"{where}rules: unknown rule {rule_id!r}", at)
+    modes: dict[RuleId, RuleMode] = {}
+    for name, mode in raw.items():
+        if name not in known:
+            raise ConfigError(f"{where}rules: unknown rule {name!r}", at)
+        rule_id = RuleId(name)
         try:
             parsed = RuleMode(mode)
         except ValueError:
@@ -297,7 +301,7 @@ def _rule_modes(raw: object, where: str, known: Mapping[str, frozenset[RuleMode]
 
 
 def from_mapping(
-    raw: Mapping[str, object], known_rules: Mapping[str, frozenset[RuleMode]], source: str = "-"
+    raw: Mapping[str, object], known_rules: Mapping[RuleId, frozenset[RuleMode]], source: str = "-"
 ) -> Config:
     """Validate a parsed TOML table into a Config; errors name `source`."""
     at = Location(source)
@@ -367,7 +371,7 @@ def _check_code(code: str, table: CodeTable, at: Location) -> None:
         raise ConfigError(f'codes.{code}: kind = "step" needs step = one of {steps}', at)
 
 
-def _payers(raw: object, known: Mapping[str, frozenset[RuleMode]], at: Location) -> dict[str, Mapping[str, object]]:
+def _payers(raw: object, known: Mapping[RuleId, frozenset[RuleMode]], at: Location) -> dict[str, Mapping[str, object]]:
     if not isinstance(raw, dict):
         raise ConfigError("payers must be a table of payer-id tables", at)
     out: dict[str, Mapping[str, object]] = {}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cart837.config import Config, RuleMode, from_mapping
 from cart837.errors import ConfigError, Location
+from cart837.ids import RuleId
 
 
 def find_config(start: Path) -> tuple[Path, bool] | None:
@@ -49,7 +50,9 @@ def _read(path: Path) -> bytes:
         raise ConfigError(f"cannot read: {error.strerror or error}", Location(str(path))) from None
 
 
-def load_config(path: Path | None, known_rules: Mapping[str, frozenset[RuleMode]], cwd: Path | None = None) -> Config:
+def load_config(
+    path: Path | None, known_rules: Mapping[RuleId, frozenset[RuleMode]], cwd: Path | None = None
+) -> Config:
     """Load `--config FILE`, else the discovered file, else the defaults."""
     pyproject = False
     if path is None:

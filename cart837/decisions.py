@@ -20,6 +20,7 @@ import jsonschema
 from jsonschema.exceptions import best_match
 
 from cart837.errors import DecisionsError, Location
+from cart837.ids import FindingId
 from cart837.rules.ids import FILE_TAG_LENGTH, is_finding_id
 
 DECISIONS_SCHEMA = 1
@@ -30,13 +31,13 @@ SCHEMA_FILE = "decisions.schema.json"
 class FileReview:
     """One file's decisions while it runs: called per finding, it says whether a fix is rejected."""
 
-    skip: frozenset[str] = frozenset()
-    only: frozenset[str] | None = None  # None: every fix not skipped is applied
-    wanted: frozenset[str] = frozenset()  # the ids that must match a finding of this file
-    matched: set[str] = field(default_factory=set)
-    skipped: list[str] = field(default_factory=list)  # the rejected fixes' ids, in file order
+    skip: frozenset[FindingId] = frozenset()
+    only: frozenset[FindingId] | None = None  # None: every fix not skipped is applied
+    wanted: frozenset[FindingId] = frozenset()  # the ids that must match a finding of this file
+    matched: set[FindingId] = field(default_factory=set)
+    skipped: list[FindingId] = field(default_factory=list)  # the rejected fixes' ids, in file order
 
-    def __call__(self, finding_id: str, would_fix: bool) -> bool:
+    def __call__(self, finding_id: FindingId, would_fix: bool) -> bool:
         """Record that `finding_id` exists; return whether its fix is rejected."""
         if finding_id in self.wanted:
             self.matched.add(finding_id)
@@ -47,7 +48,7 @@ class FileReview:
             self.skipped.append(finding_id)
         return rejected
 
-    def unmatched(self) -> list[str]:
+    def unmatched(self) -> list[FindingId]:
         """Return the ids given for this file that no finding of it has."""
         return sorted(self.wanted - self.matched)
 
@@ -56,9 +57,9 @@ class FileReview:
 class Decisions:
     """What a run must not apply: `--skip`, `--only` and a decisions file (it pickles for workers)."""
 
-    skip: frozenset[str] = frozenset()
-    only: frozenset[str] | None = None
-    rejected: Mapping[str, frozenset[str]] = field(default_factory=dict)  # file sha256 -> ids
+    skip: frozenset[FindingId] = frozenset()
+    only: frozenset[FindingId] | None = None
+    rejected: Mapping[str, frozenset[FindingId]] = field(default_factory=dict)  # file sha256 -> ids
     source: str = "--decisions"
     strict: bool = True  # an id no finding has fails its file; the review page drops such ids instead
 
@@ -90,7 +91,7 @@ class Decisions:
                 )
 
 
-def parse_ids(text: str, option: str) -> frozenset[str]:
+def parse_ids(text: str, option: str) -> frozenset[FindingId]:
     """Return the ids of a comma-separated `--skip`/`--only` value; refuse one that is not an id."""
     given = [part.strip() for part in text.split(",") if part.strip()]
     if not given:  # `--only ""` from a script would otherwise apply no fix, `--skip ""` none of the asked
@@ -98,7 +99,7 @@ def parse_ids(text: str, option: str) -> frozenset[str]:
     for finding_id in given:
         if not is_finding_id(finding_id.lower()):
             raise DecisionsError(f"{option}: {finding_id!r} is not a finding id (16 hex digits)")
-    return frozenset(finding_id.lower() for finding_id in given)
+    return frozenset(FindingId(finding_id.lower()) for finding_id in given)
 
 
 @cache
@@ -109,7 +110,7 @@ def _validator() -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
-def load_decisions(path: Path) -> dict[str, frozenset[str]]:
+def load_decisions(path: Path) -> dict[str, frozenset[FindingId]]:
     """Read a decisions file: file sha256 -> rejected ids. Any problem is one DecisionsError."""
     source = str(path)
     try:
@@ -121,22 +122,22 @@ def load_decisions(path: Path) -> dict[str, frozenset[str]]:
     return parse_decisions(document, source)
 
 
-def parse_decisions(document: Any, source: str = "-") -> dict[str, frozenset[str]]:
+def parse_decisions(document: Any, source: str = "-") -> dict[str, frozenset[FindingId]]:
     """Validate a decisions document and return file sha256 -> rejected ids."""
     error = best_match(_validator().iter_errors(document))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         message = " ".join(error.message.split())[:200]
         raise DecisionsError(f"not a cart837 schema-1 decisions file: {where}: {message}", Location(source))
-    return {sha: frozenset(entry["reject"]) for sha, entry in document["file_sha256"].items()}
+    return {sha: frozenset(map(FindingId, entry["reject"])) for sha, entry in document["file_sha256"].items()}
 
 
-def decisions_document(rejected: Mapping[str, Iterable[str]]) -> dict[str, Any]:
+def decisions_document(rejected: Mapping[str, Iterable[FindingId]]) -> dict[str, Any]:
     """Return the decisions file for file sha256 -> rejected ids (sorted: the same choices, the same bytes)."""
     files = {sha: {"reject": sorted(set(ids))} for sha, ids in sorted(rejected.items()) if ids}
     return {"schema": DECISIONS_SCHEMA, "file_sha256": files}
 
 
-def dump_decisions(rejected: Mapping[str, Iterable[str]]) -> str:
+def dump_decisions(rejected: Mapping[str, Iterable[FindingId]]) -> str:
     """Return the decisions file's text."""
     return json.dumps(decisions_document(rejected), indent=2) + "\n"

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from cart837.claims.model import ClaimId, PatientKey
 from cart837.claims.summary import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
+from cart837.ids import ClaimId, PatientKey
 from cart837.inttable import IntTable, MemberIds
 
 ClaimRef = tuple[int, int]  # (file number in the run, byte offset of CLM)

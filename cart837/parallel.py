@@ -28,6 +28,7 @@ from cart837.config import Config
 from cart837.decisions import Decisions
 from cart837.episodes import EpisodeIndex
 from cart837.errors import Cart837Error, Code
+from cart837.ids import RuleId
 from cart837.inputs import InputFile
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules.engine import Engine
@@ -40,7 +41,7 @@ class RunSettings:
     """Everything a worker needs to rebuild the run's Batch (it pickles)."""
 
     config: Config
-    only: frozenset[str] | None = None
+    only: frozenset[RuleId] | None = None
     mode: RunMode = RunMode.FIX
     outdir: Path | None = None
     in_place: bool = False

@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from cart837.ids import ClaimId, FindingId
 from cart837.spill import SpillList
 
 if TYPE_CHECKING:  # the rules (and every claim module) load only for commands that run them
@@ -40,7 +41,7 @@ class FileStatus(StrEnum):
 class ClaimChange:
     """A changed claim's segments before and after, for `diff`."""
 
-    claim: str
+    claim: ClaimId
     segment_index: int
     before: list[str]
     after: list[str]
@@ -69,9 +70,9 @@ class FileResult:
     changes: list[ClaimChange] = field(default_factory=list)
     output: str | None = None
     warnings: list[str] = field(default_factory=list)
-    held: list[str] = field(default_factory=list)  # claim ids written to --hold (CLM01, input order)
+    held: list[ClaimId] = field(default_factory=list)  # claim ids written to --hold (CLM01, input order)
     held_output: str | None = None  # where they went
-    decisions: list[str] = field(default_factory=list)  # ids of the fixes not applied: rejected in review
+    decisions: list[FindingId] = field(default_factory=list)  # ids of the fixes not applied: rejected in review
 
 
 @dataclass(slots=True)

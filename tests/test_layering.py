@@ -17,7 +17,7 @@ RULE_VOCABULARY = ("cart837.rules", "cart837.rules.base", "cart837.rules.sources
 # its own package and anything in a lower layer, never a module of its own layer's other
 # packages or above. A module that no entry names fails the test, so new code must choose a layer.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("cart837.errors", "cart837.logs", "cart837.atomic", "cart837.spill", "cart837.inttable"),
+    ("cart837.errors", "cart837.ids", "cart837.logs", "cart837.atomic", "cart837.spill", "cart837.inttable"),
     ("cart837.x12",),
     ("cart837.claims", "cart837.codes"),
     ("cart837.config", "cart837.episodes", "cart837.pyx12_maps"),

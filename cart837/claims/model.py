@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple, NewType
+from typing import NamedTuple
 
 from cart837.claims.fields import (
     HI_CODE,
@@ -19,13 +19,9 @@ from cart837.claims.fields import (
     SV2_UNIT_BASIS,
 )
 from cart837.errors import Location
+from cart837.ids import ClaimId, PatientKey, PayerId
 from cart837.x12.delimiters import Delimiters
 from cart837.x12.segment import Segment, components
-
-# Ids that are all strings and easy to mix up (a claim id where a patient key belongs, ...).
-ClaimId = NewType("ClaimId", str)  # CLM01
-PatientKey = NewType("PatientKey", str)  # "P" + 16 hex of the hashed identity, never PHI
-PayerId = NewType("PayerId", str)  # 2010BB NM1*PR NM109: the key of `[payers."ID"]`
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from cart837.claims import fields as f
-from cart837.claims.model import ClaimId, PatientKey, PayerId
 from cart837.claims.reader import element_lists, get, line_date, nm1_value, patient_of, read_claim, statement_dates
 from cart837.claims.stream import ClaimBytes
+from cart837.ids import ClaimId, PatientKey, PayerId
 from cart837.x12.envelope import is_count
 
 LineSummary = tuple[int, str, str, date]  # (input LX, SV201 revenue code, SV202-2 code, date of service)

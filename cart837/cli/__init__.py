@@ -18,6 +18,7 @@ import click
 from cart837 import __version__
 from cart837.cli.options import RunOptions, error, load, with_common
 from cart837.errors import Cart837Error, Code
+from cart837.ids import RuleId
 from cart837.results import RunMode
 
 if TYPE_CHECKING:
@@ -229,7 +230,7 @@ def rules_command(rule_ids: tuple[str, ...], config_path: str | None) -> None:
         from cart837.report.rules_doc import rule_text
 
         known = {rule.id: rule for rule in all_rules()}
-        wanted = [rule_id.strip().upper() for rule_id in rule_ids]
+        wanted = [RuleId(rule_id.strip().upper()) for rule_id in rule_ids]
         unknown = [rule_id for rule_id in wanted if rule_id not in known]
         if unknown:
             raise click.BadParameter(f"unknown rule id(s): {', '.join(unknown)}", param_hint="CART-NNN")

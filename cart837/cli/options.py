@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from cart837.config import Config, RuleMode
+from cart837.config import Config
 from cart837.config_file import load_config
 from cart837.errors import Cart837Error, Code
+from cart837.ids import RuleId
 from cart837.results import RunMode
 
 if TYPE_CHECKING:  # decisions loads jsonschema and the rules: only runs that read --skip/--only/--decisions
@@ -113,15 +114,10 @@ def fail(code: Code, message: str) -> NoReturn:
     sys.exit(2)
 
 
-def known_rules() -> dict[str, frozenset[RuleMode]]:
-    """Return rule id -> the modes it allows, for configuration checks."""
-    from cart837.rules import all_rules  # every rule module: only commands that run or list rules
-
-    return {r.id: r.modes for r in all_rules()}
-
-
 def load(config_path: str | None) -> Config:
     """Load the configuration, or exit 2 with one line saying why not."""
+    from cart837.rules import known_rules  # every rule module: only commands that run or list rules
+
     try:
         return load_config(Path(config_path) if config_path else None, known_rules())
     except Cart837Error as problem:
@@ -143,15 +139,16 @@ def decisions(options: RunOptions) -> Decisions:
         fail(problem.code, problem.one_line() if problem.location.file != "-" else problem.message)
 
 
-def only_rules(rules: str | None) -> frozenset[str] | None:
+def only_rules(rules: str | None) -> frozenset[RuleId] | None:
     """Return the rule ids of `--rules`, refusing unknown ones."""
+    from cart837.rules import select_rules
+
     if not rules:
         return None
-    wanted = frozenset(r.strip() for r in rules.split(",") if r.strip())
-    unknown = wanted - set(known_rules())
-    if unknown:
-        raise click.BadParameter(f"unknown rule id(s): {', '.join(sorted(unknown))}", param_hint="--rules")
-    return wanted
+    try:
+        return select_rules(r.strip() for r in rules.split(",") if r.strip())
+    except ValueError as unknown:
+        raise click.BadParameter(str(unknown), param_hint="--rules") from None
 
 
 common = [

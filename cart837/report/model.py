@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cart837.ids import ClaimId, FindingId, RuleId
 from cart837.report.worklist import WorkItem, ordered
 from cart837.results import claim_dollars, money
 from cart837.rules.base import Severity
@@ -48,11 +49,11 @@ def plural(count: int, noun: str) -> str:
 class FindingEntry:
     """One finding of `files[].findings[]`."""
 
-    rule: str
+    rule: RuleId
     action: str
     fixed: bool
     transaction: str
-    claim: str
+    claim: ClaimId
     line: int | None
     date: str | None
     before: str | None
@@ -66,7 +67,7 @@ class FindingEntry:
     output_line: int | None = None
     removed: tuple[tuple[int, str], ...] = ()
     claim_segment: int | None = None  # the CLM's segment number (two claims may share a CLM01)
-    id: str | None = None  # schema 2 (DESIGN.md, Finding ids); schema-1 reports have none
+    id: FindingId | None = None  # schema 2 (DESIGN.md, Finding ids); schema-1 reports have none
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FindingEntry:
@@ -97,7 +98,7 @@ class FindingEntry:
         )
 
     @property
-    def claim_key(self) -> tuple[str, str, int | None]:
+    def claim_key(self) -> tuple[str, ClaimId, int | None]:
         """Return what tells one claim from another: ST02, CLM01 and the CLM's position (CLM01 may repeat)."""
         return (self.transaction, self.claim, self.claim_segment)
 
@@ -129,7 +130,7 @@ class Row:
 class ClaimGroup:
     """The findings of one claim, in report order."""
 
-    claim: str
+    claim: ClaimId
     transaction: str
     findings: tuple[FindingEntry, ...]
 
@@ -139,7 +140,7 @@ class ClaimGroup:
         return next((f.patient for f in self.findings if f.patient is not None), None)
 
     @property
-    def rules(self) -> tuple[str, ...]:
+    def rules(self) -> tuple[RuleId, ...]:
         """Return the rule ids of the claim's findings, without repeats."""
         return tuple(dict.fromkeys(f.rule for f in self.findings))
 
@@ -177,9 +178,9 @@ class FileEntry:
     claims: int
     claims_changed: int
     findings: tuple[FindingEntry, ...]
-    held: tuple[str, ...] = ()
+    held: tuple[ClaimId, ...] = ()
     held_output: str | None = None
-    decisions: tuple[str, ...] = ()  # schema 2: ids of the fixes rejected in review
+    decisions: tuple[FindingId, ...] = ()  # schema 2: ids of the fixes rejected in review
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FileEntry:
@@ -233,7 +234,7 @@ class FileEntry:
 
     def by_claim(self) -> list[ClaimGroup]:
         """Group the findings per (transaction, claim), in order of first appearance."""
-        groups: dict[tuple[str, str, int | None], list[FindingEntry]] = {}
+        groups: dict[tuple[str, ClaimId, int | None], list[FindingEntry]] = {}
         for finding in self.findings:
             groups.setdefault(finding.claim_key, []).append(finding)
         return [ClaimGroup(claim, transaction, tuple(found)) for (transaction, claim, _), found in groups.items()]
@@ -243,7 +244,7 @@ class FileEntry:
 class RuleEntry:
     """A rule as the report explains it: title, citation and the full text of each source."""
 
-    id: str
+    id: RuleId
     title: str
     citation: str
     references: tuple[tuple[str, str], ...]
@@ -252,7 +253,7 @@ class RuleEntry:
     fix_next_step: str = ""
 
     @classmethod
-    def from_dict(cls, rule_id: str, data: Mapping[str, Any]) -> RuleEntry:
+    def from_dict(cls, rule_id: RuleId, data: Mapping[str, Any]) -> RuleEntry:
         """Build from an entry of the report's `rules` object."""
         refs = tuple((r["id"], r["text"]) for r in data["references"])
         return cls(
@@ -266,7 +267,7 @@ class RuleEntry:
         )
 
     @classmethod
-    def unlisted(cls, rule_id: str, citation: str) -> RuleEntry:
+    def unlisted(cls, rule_id: RuleId, citation: str) -> RuleEntry:
         """Describe a rule a finding names but `rules` lacks, from the finding's citation."""
         return cls(rule_id, "", citation, tuple(references(citation)))
 
@@ -296,7 +297,7 @@ class Report:
     run_date: str
     files: tuple[FileEntry, ...]
     totals: Mapping[str, int]
-    rules: Mapping[str, RuleEntry]
+    rules: Mapping[RuleId, RuleEntry]
     schema: int = 2
     config: RunConfig | None = None
     worklist: tuple[WorkItem, ...] = field(default=())
@@ -350,7 +351,7 @@ class Report:
 
     def rules_used(self) -> list[RuleEntry]:
         """Return the rules that have findings, in the run order of `rules` (unlisted ones last)."""
-        used: dict[str, str] = {}
+        used: dict[RuleId, str] = {}
         for _, finding in self.findings():
             used.setdefault(finding.rule, finding.citation)
         listed = [rule for rule_id, rule in self.rules.items() if rule_id in used]

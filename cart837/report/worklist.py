@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cart837.atomic import AtomicFile
+from cart837.ids import ClaimId, RuleId
 from cart837.results import ClaimDollars, FileResult, money
 from cart837.rules.base import Finding, Severity
 
@@ -30,11 +31,11 @@ class WorkItem:
 
     file: str
     transaction: str
-    claim: str
+    claim: ClaimId
     payer: str
     first_date: str | None
     severity: Severity
-    rules: tuple[str, ...]
+    rules: tuple[RuleId, ...]
     steps: tuple[str, ...]  # "CART-010: check the chart …", one per rule, in rule order of the claim
     amount: Decimal
     held: bool = False
@@ -73,9 +74,9 @@ class WorkItem:
 
 def work_items(result: FileResult) -> list[WorkItem]:
     """Return the file's claims that need a person, in input order (one pass over the findings)."""
-    groups: dict[tuple[str, str, int | None], list[Finding]] = {}  # by position: a CLM01 may repeat
-    amounts: dict[tuple[str, str, int | None], Decimal] = {}  # dollars involved: all the claim's findings
-    current: tuple[str, str, int | None] | None = None
+    groups: dict[tuple[str, ClaimId, int | None], list[Finding]] = {}  # by position: a CLM01 may repeat
+    amounts: dict[tuple[str, ClaimId, int | None], Decimal] = {}  # dollars involved: all the claim's findings
+    current: tuple[str, ClaimId, int | None] | None = None
     counted = ClaimDollars()
     for finding in result.findings:  # a claim's findings are contiguous
         key = (finding.transaction, finding.claim, finding.claim_segment)

@@ -28,6 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from cart837.config import Config
+from cart837.ids import FindingId, RuleId
 from cart837.inputs import looks_like_x12
 from cart837.report.json_report import report_document
 from cart837.report.segments import Piece, compare
@@ -35,6 +36,7 @@ from cart837.review.security import xsrf_value
 from cart837.review.session import REJECTED_PREFIX, ClaimRow, RunState, Session, amount, severity
 from cart837.rules import all_rules
 from cart837.rules.base import Finding
+from cart837.rules.ids import is_finding_id
 from cart837.rules.sources import references
 
 log = structlog.get_logger()
@@ -282,16 +284,16 @@ class _ClaimView:
         return compare(finding.before, finding.after, delimiters)
 
 
-def _targets(session: Session, scope: str, target: str) -> list[str] | None:
+def _targets(session: Session, scope: str, target: str) -> list[FindingId] | None:
     """Return the fix ids a decision acts on: one finding, a claim's fixes, a rule's fixes."""
     if scope == "finding":
-        return [target] if re.fullmatch(r"[0-9a-f]{16}", target) else None
+        return [FindingId(target)] if is_finding_id(target) else None
     if scope == "claim":
         number = _int(target, -1)
         row = next((r for r in session.claims if r.number == number), None)
         return list(row.fix_ids) if row is not None else None
     if scope == "rule":
-        return list(session.rule_fixes.get(target, [])) if target in session.rule_fixes else None
+        return list(session.rule_fixes[RuleId(target)]) if target in session.rule_fixes else None
     return None
 
 

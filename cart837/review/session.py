@@ -22,6 +22,7 @@ from pathlib import Path
 from cart837.api import fix_file
 from cart837.config import Config
 from cart837.decisions import dump_decisions
+from cart837.ids import ClaimId, FindingId, RuleId
 from cart837.results import FileResult, FileStatus, Totals
 from cart837.rules.base import Finding
 
@@ -52,7 +53,7 @@ class ClaimRow:
     """One claim with findings: what the work list sorts and pages, and where its findings are."""
 
     number: int  # position among the claims with findings, in file order (the claim's key in forms)
-    claim: str
+    claim: ClaimId
     transaction: str
     offset: int
     length: int
@@ -61,8 +62,8 @@ class ClaimRow:
     rejected: int
     severity: str
     dollars: Decimal
-    rules: tuple[str, ...]
-    fix_ids: tuple[str, ...]  # the fixes the claim has (applied or rejected): what claim-level decisions act on
+    rules: tuple[RuleId, ...]
+    fix_ids: tuple[FindingId, ...]  # the fixes the claim has (applied or rejected): what claim-level decisions act on
 
 
 @dataclass(slots=True)
@@ -74,12 +75,12 @@ class Session:
     folder: Path  # private: outputs, findings store, reports
     config: Config
     id: str = field(default_factory=lambda: secrets.token_urlsafe(9))
-    rejected: set[str] = field(default_factory=set)
+    rejected: set[FindingId] = field(default_factory=set)
     state: RunState = RunState.RUNNING
     error: str | None = None
     result: FileResult | None = None
     claims: list[ClaimRow] = field(default_factory=list)
-    rule_fixes: dict[str, list[str]] = field(default_factory=dict)
+    rule_fixes: dict[RuleId, list[FindingId]] = field(default_factory=dict)
     totals: Totals = field(default_factory=Totals)
     runs: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -136,8 +137,8 @@ class Session:
         """Group the findings per claim into the store; prune decisions no finding has any more."""
         store = self.folder / "findings.bin"
         claims: list[ClaimRow] = []
-        rule_fixes: dict[str, list[str]] = {}
-        seen: set[str] = set()
+        rule_fixes: dict[RuleId, list[FindingId]] = {}
+        seen: set[FindingId] = set()
         with store.open("wb") as handle:
             for number, group in enumerate(_claim_groups(result.findings)):
                 offset = handle.tell()
@@ -164,7 +165,7 @@ class Session:
         """Return the claims sorted as billers work: most severe first, then most dollars, then file order."""
         return sorted(self.claims, key=lambda r: (-SEVERITY_RANK[r.severity], -r.dollars, r.number))
 
-    def decide(self, ids: Iterable[str], reject: bool) -> None:
+    def decide(self, ids: Iterable[FindingId], reject: bool) -> None:
         """Reject (or accept again) the fixes with these ids."""
         if reject:
             self.rejected.update(ids)
@@ -182,7 +183,7 @@ class Session:
         return replace(self.result, path=self.name, patients={}, output=None)
 
 
-def _is_fix(finding: Finding, rejected: set[str]) -> bool:
+def _is_fix(finding: Finding, rejected: set[FindingId]) -> bool:
     """Return whether a finding is a fix: applied, or proposed and rejected in review."""
     return finding.fixed or (finding.id in rejected and finding.message.startswith(REJECTED_PREFIX))
 
@@ -199,7 +200,7 @@ def _claim_groups(findings: Iterable[Finding]) -> Iterator[list[Finding]]:
         yield group
 
 
-def _row(number: int, group: list[Finding], offset: int, length: int, rejected: set[str]) -> ClaimRow:
+def _row(number: int, group: list[Finding], offset: int, length: int, rejected: set[FindingId]) -> ClaimRow:
     worst = max((severity(f) for f in group), key=SEVERITY_RANK.__getitem__)
     rejected_here = sum(1 for f in group if f.id in rejected)
     lines: dict[int | None, Decimal] = {}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from functools import cache
 
+from cart837.config import RuleMode
+from cart837.ids import RuleId
 from cart837.rules.base import REGISTRY, Rule
 
 # RULES.md CART-021 order; the gates CART-022 and CART-021 run first so they can block fixes.
@@ -45,3 +48,18 @@ def all_rules() -> tuple[Rule, ...]:
             importlib.import_module(f"{__name__}.{module.name}")
     rank = {rule_id: position for position, rule_id in enumerate(ORDER)}
     return tuple(sorted(REGISTRY.values(), key=lambda r: (rank.get(r.id, len(ORDER)), r.id)))
+
+
+def known_rules() -> dict[RuleId, frozenset[RuleMode]]:
+    """Return rule id -> the modes it allows, for configuration checks."""
+    return {rule.id: rule.modes for rule in all_rules()}
+
+
+def select_rules(names: Iterable[str]) -> frozenset[RuleId]:
+    """Return the rule ids of `--rules` (or the API's `rules`); ValueError names the unknown ones."""
+    known = known_rules()
+    wanted = frozenset(names)
+    unknown = sorted(name for name in wanted if name not in known)
+    if unknown:
+        raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
+    return frozenset(RuleId(name) for name in wanted)

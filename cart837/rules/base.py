@@ -13,6 +13,7 @@ from cart837.claims.model import Claim, ServiceLine
 from cart837.codes.tables import CodeKind, CodeTable, Step
 from cart837.config import Config, RuleMode
 from cart837.episodes import EpisodeView
+from cart837.ids import ClaimId, FindingId, RuleId
 
 __all__ = [
     "Action",
@@ -74,11 +75,11 @@ class Proposal:
 class Finding:
     """One report entry (DESIGN.md, Report contract)."""
 
-    rule: str
+    rule: RuleId
     action: Action
     fixed: bool
     transaction: str
-    claim: str
+    claim: ClaimId
     line: int | None
     date: date | None
     before: str | None
@@ -99,7 +100,7 @@ class Finding:
         """Return the line's LX in the input (`line`)."""
         return self.line
 
-    id: str = ""  # DESIGN.md, Finding ids: set by the engine when it knows the claim's scope
+    id: FindingId = FindingId("")  # DESIGN.md, Finding ids: set by the engine when it knows the claim's scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class RuleContext:
     episode: EpisodeView
     mode: RuleMode
     original: Claim | None = None  # the claim as read, before any rule changed it (CART-023)
-    active_rules: frozenset[str] = frozenset()  # the rules on for this claim (CART-013's text needs it)
+    active_rules: frozenset[RuleId] = frozenset()  # the rules on for this claim (CART-013's text needs it)
 
     @property
     def outpatient(self) -> bool:
@@ -176,7 +177,7 @@ DefaultWhen = Callable[[Config], RuleMode]
 class Rule:
     """A registered rule."""
 
-    id: str
+    id: RuleId
     title: str
     citation: str
     default: RuleMode
@@ -215,7 +216,7 @@ class Rule:
         return self.default_when(config) if self.default_when else self.default
 
 
-REGISTRY: dict[str, Rule] = {}
+REGISTRY: dict[RuleId, Rule] = {}
 
 
 def rule(
@@ -249,8 +250,8 @@ def rule(
             modes.add(RuleMode.FIX)
         if can_turn_off:
             modes.add(RuleMode.OFF)
-        REGISTRY[id] = Rule(
-            id,
+        REGISTRY[RuleId(id)] = Rule(
+            RuleId(id),
             title,
             citation,
             default,

@@ -8,16 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 from cart837.claims.edits import EditKind, apply
-from cart837.claims.model import Claim, PayerId, ServiceLine
+from cart837.claims.model import Claim, ServiceLine
 from cart837.codes.tables import CodeTable
 from cart837.config import CollapseCharge, Config, RuleMode
 from cart837.episodes import CORRECTED_FREQUENCIES, EpisodeView, is_cart_relevant
 from cart837.errors import InvariantError
+from cart837.ids import FindingId, PayerId, RuleId
 from cart837.rules import all_rules
 from cart837.rules.base import Action, Finding, Proposal, Rule, RuleContext, line_kinds
 from cart837.rules.ids import ClaimScope, Review
 
-FREQUENCY_RULE = "CART-023"  # its void check runs first of all: a void gets no other rule (CART-021)
+FREQUENCY_RULE = RuleId("CART-023")  # its void check runs first of all: a void gets no other rule (CART-021)
 INTERIM_BILLS = frozenset({"2", "3", "4"})  # RULES.md §3: inpatient interim bills get flags only
 
 
@@ -33,13 +34,13 @@ class ClaimOutcome:
 class Engine:
     """The rule pack under one configuration (payer overrides resolved per claim)."""
 
-    def __init__(self, config: Config, only: frozenset[str] | None = None) -> None:
+    def __init__(self, config: Config, only: frozenset[RuleId] | None = None) -> None:
         self.config = config
         self.only = only
         self.rules = all_rules()
         self._payer_configs: dict[str, tuple[Config, CodeTable]] = {}
         self._plans: dict[str, tuple[tuple[Rule, RuleMode], ...]] = {}
-        self._runs: dict[tuple[str, bool], tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[str]]] = {}
+        self._runs: dict[tuple[str, bool], tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[RuleId]]] = {}
 
     def mode(self, rule: Rule, config: Config) -> RuleMode:
         """Return a rule's mode under `config` and `--rules`."""
@@ -78,7 +79,7 @@ class Engine:
         if claim.frequency in INTERIM_BILLS:
             blocked_by = f"frequency {claim.frequency}"
         contexts: dict[RuleMode, RuleContext] = {}  # frozen: rules share one while the claim is unchanged
-        ordinals: dict[tuple[str, Action, int | None], int] = {}
+        ordinals: dict[tuple[RuleId, Action, int | None], int] = {}
         kinds, kinds_of = line_kinds(claim, config, codes), claim  # the skip mask, once per claim version
         for rule, mode in plan:
             if rule.needs:
@@ -91,7 +92,7 @@ class Engine:
                 context = contexts[mode] = RuleContext(current, config, codes, episode, mode, claim, active)
             proposals = rule.check(context)
             for proposal in proposals:
-                finding_id = ""
+                finding_id = FindingId("")
                 if scope is not None:
                     key = (rule.id, proposal.action, proposal.line)
                     ordinals[key] = ordinals.get(key, 0) + 1
@@ -107,7 +108,9 @@ class Engine:
             self._check_invariants(claim, current, config, codes)
         return ClaimOutcome(current, finish(findings, current), changed)
 
-    def _run_plan(self, payer_id: PayerId, corrected: bool) -> tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[str]]:
+    def _run_plan(
+        self, payer_id: PayerId, corrected: bool
+    ) -> tuple[tuple[tuple[Rule, RuleMode], ...], frozenset[RuleId]]:
         """Return the plan for one payer (a void's: only its frequency check) and its rule ids, once per run."""
         key = (payer_id, corrected)
         found = self._runs.get(key)
@@ -125,8 +128,8 @@ class Engine:
         blocked_by: str,
         claim: Claim,
         proposal: Proposal,
-        finding_id: str = "",
-        rejected: bool = False,
+        finding_id: FindingId,
+        rejected: bool,
     ) -> tuple[Claim, _Draft]:
         line = None if proposal.line is None else next((ln for ln in claim.lines if ln.number == proposal.line), None)
         before = proposal.segment or (line.sv2.text() if line else None)

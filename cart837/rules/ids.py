@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cart837.ids import ClaimId, FindingId, RuleId
+
 FILE_TAG_LENGTH = 4  # the id starts with the file's sha256 prefix: an id names its file
 ID_LENGTH = 16
 ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
@@ -19,7 +21,7 @@ _SEPARATOR = "\x1f"
 
 # A claim's review: told a finding's id and whether it would be a fix, it says whether the fix
 # is rejected (and records that the id was seen).
-Review = Callable[[str, bool], bool]
+Review = Callable[[FindingId, bool], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +32,11 @@ class ClaimScope:
     interchange: str  # ISA13
     group: str  # GS06
     transaction: str  # ST02 (repeats across interchanges)
-    claim: str  # CLM01
+    claim: ClaimId  # CLM01
     position: int  # the CLM's segment number within its transaction (ST = 1)
     occurrence: int = 1  # > 1 only when a file repeats a claim under the same envelope numbers
 
-    def finding_id(self, line: int | None, rule: str, action: str, ordinal: int) -> str:
+    def finding_id(self, line: int | None, rule: RuleId, action: str, ordinal: int) -> FindingId:
         """Return the id of the `ordinal`-th finding of `rule`/`action` on input LX `line` (None: the claim)."""
         parts = [
             self.file_sha256,
@@ -51,7 +53,7 @@ class ClaimScope:
         if self.occurrence > 1:
             parts.append(f"occurrence {self.occurrence}")
         digest = hashlib.sha256(_SEPARATOR.join(parts).encode("utf-8")).hexdigest()
-        return self.file_sha256[:FILE_TAG_LENGTH] + digest[: ID_LENGTH - FILE_TAG_LENGTH]
+        return FindingId(self.file_sha256[:FILE_TAG_LENGTH] + digest[: ID_LENGTH - FILE_TAG_LENGTH])
 
 
 def is_finding_id(text: str) -> bool:
