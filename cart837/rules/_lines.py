@@ -26,7 +26,7 @@ def products(ctx: RuleContext) -> list[ServiceLine]:
     A NOC line (C9399, J3490, J3590, J9999) on revenue code 0891 counts as the product when the
     claim has a CAR-T step line (revision 2); it is never re-coded.
     """
-    has_step = any(ctx.step(line) is not None for line in ctx.claim.lines)
+    has_step = ctx.facts.has_step
     return [line for line in ctx.claim.lines if ctx.is_product(line) or (has_step and is_noc_product(line))]
 
 

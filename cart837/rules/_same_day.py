@@ -11,7 +11,6 @@ from enum import StrEnum
 
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import CodeKind, Step
-from cart837.episodes import is_cart_relevant
 from cart837.rules.base import RuleContext
 
 # [MOD-X]: 59 and its X{EPSU} subsets mark a distinct service (RULES.md §2.8)
@@ -71,7 +70,7 @@ def outpatient_only(ctx: RuleContext) -> bool:
 
 def has_cart_line(ctx: RuleContext) -> bool:
     """Return whether the claim itself carries a CAR-T-relevant line (RULES.md §3)."""
-    return any(is_cart_relevant(ln.code, ln.revenue_code, ctx.codes) for ln in ctx.claim.lines)
+    return ctx.has_cart_line
 
 
 def is_distinct(line: ServiceLine) -> bool:

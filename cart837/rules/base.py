@@ -12,11 +12,13 @@ from cart837.claims.edits import Edit
 from cart837.claims.model import Claim, ServiceLine
 from cart837.codes.tables import CodeKind, CodeTable, Step
 from cart837.config import Config, RuleMode
-from cart837.episodes import EpisodeView
+from cart837.episodes import EpisodeView, is_cart_relevant
 from cart837.ids import ClaimId, FindingId, RuleId
+from cart837.rules._markers import Markers, markers
 
 __all__ = [
     "Action",
+    "ClaimFacts",
     "Finding",
     "Proposal",
     "Rule",
@@ -103,6 +105,53 @@ class Finding:
     id: FindingId = FindingId("")  # DESIGN.md, Finding ids: set by the engine when it knows the claim's scope
 
 
+class ClaimFacts:
+    """What several rules read of one version of a claim, worked out once instead of once per rule.
+
+    The engine makes one for each version of the claim (a fix makes a new version) and every
+    rule's context shares it (issue 14: the same look-ups were repeated by up to ten rules).
+    """
+
+    __slots__ = ("claim", "kinds", "cart_lines", "_by_step", "_markers")
+
+    def __init__(self, claim: Claim, config: Config, codes: CodeTable) -> None:
+        self.claim = claim
+        kinds: set[CodeKind] = set()
+        by_step: dict[Step, list[ServiceLine]] = {}
+        for line in claim.lines:
+            info = codes.get(line.code)
+            if info is not None:
+                kinds.add(info.kind)
+                if info.step is not None:
+                    kinds.add(CodeKind.STEP)
+                    by_step.setdefault(info.step, []).append(line)
+            if line.code in config.extra_em_codes:
+                kinds.add(CodeKind.EM)
+        # the engine's skip mask: STEP as `RuleContext.step` sees it, EM as `RuleContext.is_em`
+        self.kinds: frozenset[CodeKind] = frozenset(kinds)
+        self.cart_lines: tuple[ServiceLine, ...] = tuple(
+            line for line in claim.lines if is_cart_relevant(line.code, line.revenue_code, codes)
+        )  # RULES.md §3: the claim's CAR-T-relevant lines, in claim order
+        self._by_step = by_step
+        self._markers: Markers | None = None
+
+    def lines_of_step(self, step: Step) -> list[ServiceLine]:
+        """Return the claim's lines of one CAR-T step, in claim order (a new list)."""
+        return list(self._by_step.get(step, ()))
+
+    @property
+    def has_step(self) -> bool:
+        """Return whether any line's code has a CAR-T step."""
+        return bool(self._by_step)
+
+    @property
+    def markers(self) -> Markers:
+        """Return the claim's trial and expanded-access markers (read on first use)."""
+        if self._markers is None:
+            self._markers = markers(self.claim)
+        return self._markers
+
+
 @dataclass(frozen=True, slots=True)
 class RuleContext:
     """Everything a rule may look at for one claim."""
@@ -112,6 +161,7 @@ class RuleContext:
     codes: CodeTable
     episode: EpisodeView
     mode: RuleMode
+    facts: ClaimFacts  # shared look-ups of `claim` (the same version)
     original: Claim | None = None  # the claim as read, before any rule changed it (CART-023)
     active_rules: frozenset[RuleId] = frozenset()  # the rules on for this claim (CART-013's text needs it)
 
@@ -148,7 +198,12 @@ class RuleContext:
 
     def lines_of_step(self, step: Step) -> list[ServiceLine]:
         """Return the claim's lines of one CAR-T step."""
-        return [line for line in self.claim.lines if self.codes.step(line.code) is step]
+        return self.facts.lines_of_step(step)
+
+    @property
+    def has_cart_line(self) -> bool:
+        """Return whether the claim itself carries a CAR-T-relevant line (RULES.md §3)."""
+        return bool(self.facts.cart_lines)
 
 
 def line_kinds(claim: Claim, config: Config, codes: CodeTable) -> frozenset[CodeKind]:
@@ -157,16 +212,7 @@ def line_kinds(claim: Claim, config: Config, codes: CodeTable) -> frozenset[Code
     STEP: a line whose code has a CAR-T step (`RuleContext.step`); EM: `RuleContext.is_em`
     (`extra_em_codes` included); any other kind: `CodeTable.kind`.
     """
-    kinds: set[CodeKind] = set()
-    for line in claim.lines:
-        kind = codes.kind(line.code)
-        if kind is not None:
-            kinds.add(kind)
-        if codes.step(line.code) is not None:
-            kinds.add(CodeKind.STEP)
-        if line.code in config.extra_em_codes:
-            kinds.add(CodeKind.EM)
-    return frozenset(kinds)
+    return ClaimFacts(claim, config, codes).kinds
 
 
 Check = Callable[[RuleContext], list[Proposal]]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from cart837.claims.model import ServiceLine
 from cart837.codes.tables import PRODUCT_REVENUE_CODES
 from cart837.config import RuleMode
-from cart837.rules._markers import Markers, markers
+from cart837.rules._markers import Markers
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 TOKEN_CHARGE = Decimal("1.00")  # [NGS-IP]: covered product charge above a $1.00 token charge
@@ -37,7 +37,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     """
     if not ctx.inpatient:
         return []
-    found = markers(ctx.claim)
+    found = ctx.facts.markers
     proposals = [_step_code(line) for line in ctx.claim.lines if ctx.step(line) is not None]
     products = [
         line

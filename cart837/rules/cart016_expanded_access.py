@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cart837.config import RuleMode
-from cart837.rules._markers import CC_EXPANDED_ACCESS, NOTE_EXPANDED_ACCESS, markers
+from cart837.rules._markers import CC_EXPANDED_ACCESS, NOTE_EXPANDED_ACCESS
 from cart837.rules._same_day import has_cart_line
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -27,7 +27,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: 11x: HI*BG:90 and NTE*ADD*Expand Acc Use; outpatient: HI*BG:90 alone is fine.
           Nothing is added: no edit adds a condition code, and expanded access is never inferred.
     """
-    found = markers(ctx.claim)
+    found = ctx.facts.markers
     if not (found.expanded_access and has_cart_line(ctx)):
         return []
     if found.ea_note and not found.cc90:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cart837.claims.model import ServiceLine
 from cart837.config import RuleMode
-from cart837.rules._markers import CC_PAYER_ONLY_ZC, markers
+from cart837.rules._markers import CC_PAYER_ONLY_ZC
 from cart837.rules._same_day import has_cart_line, outpatient_only
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
@@ -30,7 +30,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: Z00.6 + BG:30 + BE:D4 (8-digit NCT), Q0 or Q1 on every coded outpatient line. The tool
           never picks Q0 vs Q1 and never adds or removes Z00.6: consistency flags only.
     """
-    found = markers(ctx.claim)
+    found = ctx.facts.markers
     zc = CC_PAYER_ONLY_ZC in ctx.claim.condition_codes
     if not ((found.trial or zc) and has_cart_line(ctx)):
         return []

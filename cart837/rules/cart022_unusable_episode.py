@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from cart837.claims.model import ServiceLine
 from cart837.config import RuleMode
-from cart837.episodes import is_cart_relevant
 from cart837.rules.base import Action, Proposal, RuleContext, Severity, rule
 
 
@@ -30,7 +29,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: DTP*472*D8*20250501 (or RD8 with from = to) on every CAR-T line, and a full 2010BA.
           Dates and patients are never guessed.
     """
-    cart_lines = [ln for ln in ctx.claim.lines if is_cart_relevant(ln.code, ln.revenue_code, ctx.codes)]
+    cart_lines = ctx.facts.cart_lines
     if not cart_lines:
         return []
     proposals = [_undated(line) for line in cart_lines if line.date is None]

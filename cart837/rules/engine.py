@@ -15,7 +15,7 @@ from cart837.episodes import CORRECTED_FREQUENCIES, EpisodeView, is_cart_relevan
 from cart837.errors import InvariantError
 from cart837.ids import FindingId, PayerId, RuleId
 from cart837.rules import all_rules
-from cart837.rules.base import Action, Finding, Proposal, Rule, RuleContext, line_kinds
+from cart837.rules.base import Action, ClaimFacts, Finding, Proposal, Rule, RuleContext
 from cart837.rules.ids import ClaimScope, Review
 
 FREQUENCY_RULE = RuleId("CART-023")  # its void check runs first of all: a void gets no other rule (CART-021)
@@ -80,16 +80,15 @@ class Engine:
             blocked_by = f"frequency {claim.frequency}"
         contexts: dict[RuleMode, RuleContext] = {}  # frozen: rules share one while the claim is unchanged
         ordinals: dict[tuple[RuleId, Action, int | None], int] = {}
-        kinds, kinds_of = line_kinds(claim, config, codes), claim  # the skip mask, once per claim version
+        facts = ClaimFacts(claim, config, codes)  # once per claim version: the skip mask and shared look-ups
         for rule, mode in plan:
-            if rule.needs:
-                if kinds_of is not current:
-                    kinds, kinds_of = line_kinds(current, config, codes), current
-                if rule.needs.isdisjoint(kinds):
-                    continue  # the rule finds nothing on a claim without these kinds
+            if facts.claim is not current:
+                facts = ClaimFacts(current, config, codes)
+            if rule.needs and rule.needs.isdisjoint(facts.kinds):
+                continue  # the rule finds nothing on a claim without these kinds
             context = contexts.get(mode)
             if context is None or context.claim is not current:
-                context = contexts[mode] = RuleContext(current, config, codes, episode, mode, claim, active)
+                context = contexts[mode] = RuleContext(current, config, codes, episode, mode, facts, claim, active)
             proposals = rule.check(context)
             for proposal in proposals:
                 finding_id = FindingId("")

@@ -14,8 +14,8 @@ from cart837.config import Config
 from cart837.inputs import expand_inputs
 from cart837.parallel import build_index
 from cart837.results import RunMode
-from cart837.rules import all_rules, engine
-from cart837.rules.base import Check, Finding, Proposal, RuleContext, line_kinds
+from cart837.rules import all_rules
+from cart837.rules.base import Check, Finding, Proposal, Rule, RuleContext, line_kinds
 from cart837.rules.engine import Engine
 from tests.rules.harness import config_of
 from tests.support import generate
@@ -30,6 +30,12 @@ def _findings(path: Path, config: Config, rules_engine: Engine) -> list[Finding]
     return list(result.findings)
 
 
+def _unmasked(rules_engine: Engine, rules: tuple[Rule, ...]) -> Engine:
+    """Return the engine running `rules` with no `needs`: the mask skips nothing."""
+    rules_engine.rules = tuple(replace(rule, needs=frozenset()) for rule in rules)
+    return rules_engine
+
+
 def _mix() -> Path:
     return generate(claims=400, seed=11, cart_share=0.6, all_scenarios=True)
 
@@ -41,16 +47,15 @@ CONFIGS = {
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_findings_are_the_same_with_and_without_the_mask(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_findings_are_the_same_with_and_without_the_mask(name: str) -> None:
     config = config_of(CONFIGS[name])
     masked = _findings(_mix(), config, Engine(config))
-    monkeypatch.setattr(engine, "line_kinds", lambda *_: frozenset(CodeKind))  # nothing is skipped
-    unmasked = _findings(_mix(), config, Engine(config))
+    unmasked = _findings(_mix(), config, _unmasked(Engine(config), all_rules()))
     assert masked == unmasked
     assert len(masked) > 100
 
 
-def test_a_rule_finds_nothing_on_claims_without_the_kinds_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rule_finds_nothing_on_claims_without_the_kinds_it_needs() -> None:
     """Run every check on every claim (mask off) and watch the claims the mask would skip."""
     config = Config()
     skippable: Counter[str] = Counter()
@@ -69,12 +74,10 @@ def test_a_rule_finds_nothing_on_claims_without_the_kinds_it_needs(monkeypatch: 
 
         return run
 
-    rules_engine = Engine(config)
-    rules_engine.rules = tuple(
+    rules = tuple(
         replace(rule, check=watched(rule.id, rule.needs, rule.check)) if rule.needs else rule for rule in all_rules()
     )
-    monkeypatch.setattr(engine, "line_kinds", lambda *_: frozenset(CodeKind))
-    _findings(_mix(), config, rules_engine)
+    _findings(_mix(), config, _unmasked(Engine(config), rules))
     assert not wrong
     assert len(ran) >= 10  # masked rules on by default
     assert set(skippable) == ran  # and each met claims it would skip
