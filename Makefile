@@ -4,15 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint pytest fuzz bench golden docs report-screenshot review-screenshots clean
+.PHONY: install compiled demo test lint pytest pytest-pure fuzz bench golden docs report-screenshot review-screenshots clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,dev,dask,review]'
+	CART837_PURE=1 $(BIN)/pip install -q -e '.[test,dev,dask,review]'
 	touch $(STAMP)
+
+# The compiled build (README, Install): setup.py's wheel (the hot modules compiled with mypyc when a C
+# compiler is present, else pure Python) installed into build/compiled/, never into the checkout: the
+# editable dev venv keeps running the source as edited. Rebuilt when anything under cart837/ changed.
+COMPILED := build/compiled
+compiled: install
+	@sig=$$(find cart837 setup.py pyproject.toml -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 sha1sum | sha1sum); \
+	if [ "$$sig" != "$$(cat $(COMPILED)/.sources 2>/dev/null)" ]; then \
+	  echo "building the compiled package into $(COMPILED)/ (log: build/wheel.log)"; \
+	  rm -rf $(COMPILED) build/wheel build/lib.* build/cart837-build-kind && mkdir -p build && \
+	  { $(BIN)/python -m build --wheel --no-isolation --skip-dependency-check --outdir build/wheel . \
+	    >build/wheel.log 2>&1 || { tail -30 build/wheel.log; exit 1; }; } && \
+	  $(BIN)/pip install -q --no-deps --no-index --target $(COMPILED) build/wheel/cart837-*.whl && \
+	  cp build/cart837-build-kind $(COMPILED)/.kind && echo "$$sig" > $(COMPILED)/.sources; \
+	fi; echo "cart837 build: $$(cat $(COMPILED)/.kind)"
 
 demo: install
 	rm -rf out && mkdir -p out  # report folders must exist (README, In a pipeline)
@@ -23,12 +38,19 @@ demo: install
 	@echo "review before submitting: $(BIN)/cart837 serve fixtures/demo   (then open the address it prints)"
 
 lint: install
-	$(BIN)/ruff check cart837 tests bench
-	$(BIN)/ruff format --check cart837 tests bench
+	$(BIN)/ruff check cart837 tests bench setup.py
+	$(BIN)/ruff format --check cart837 tests bench setup.py
 	$(BIN)/mypy
 
-pytest: install
-	$(BIN)/pytest
+# `make pytest` runs the suite on the compiled build (cart837 imported from build/compiled/, not the
+# checkout: PYTHONSAFEPATH keeps the working folder off children's paths); `make pytest-pure` on the
+# source (CI runs both).
+pytest: compiled
+	CART837_BUILD_KIND="$$(cat $(COMPILED)/.kind)" PYTHONSAFEPATH=1 PYTHONPATH="$(CURDIR)/$(COMPILED):$(CURDIR)" \
+		$(BIN)/pytest --import-mode=append
+
+pytest-pure: install
+	CART837_BUILD_KIND=source $(BIN)/pytest
 
 test: lint pytest
 
@@ -45,14 +67,17 @@ fuzz: install
 		-artifact_prefix=out/fuzz-crashes/ out/fuzz-corpus
 
 clean:
-	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out build .pytest_cache .mypy_cache .ruff_cache
 
 # Time cart837 (CLI and library) against pyx12's read+write round trip and a pure-Python floor on
 # generated files (cached in bench/cache/); prints the table and writes bench/results.json.
 # Shorter: make bench SIZES=10000,100000
 SIZES ?= 10000,100000,1000000
-bench: install
-	$(BIN)/python bench/run.py --sizes $(SIZES)
+# The compiled build by default; `make bench BENCH_BUILD=pure` times the source as plain Python.
+BENCH_BUILD ?= compiled
+bench: install $(if $(filter compiled,$(BENCH_BUILD)),compiled)
+	PYTHONSAFEPATH=1 PYTHONPATH="$(if $(filter compiled,$(BENCH_BUILD)),$(CURDIR)/$(COMPILED))" \
+		$(BIN)/python bench/run.py --sizes $(SIZES)
 
 # The Markdown and HTML golden files of the report tests, rendered from the sample JSON report.
 golden: install

@@ -138,9 +138,16 @@ def _child(kind: str, *args: str) -> list[str]:
 
 
 def _env() -> dict[str, str]:
+    """Children import cart837 from PYTHONPATH when set (`make bench`: the compiled build), else this checkout."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(ROOT)) if p)
     return env
+
+
+def _build_kind() -> str:
+    code = "import cart837; print(cart837.build_kind())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True)
+    return done.stdout.strip()
 
 
 def run_tool(tool: str, mix: str, claims: int, path: Path, scratch: Path) -> Run:
@@ -551,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_average_at_start": load_at_start,
             "load_average_at_end": os.getloadavg(),
+            "cart837_build": _build_kind(),  # "compiled" (mypyc) or "pure Python"
         },
         "generator": {"seed": SEED, "args": _generator_args(0, 0.0, SEED)[4:], "mixes": MIXES},
         "rules": rules,
@@ -560,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         "jobs": batch,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    out = [table(runs), ""]
+    out = [f"cart837 build: {results['machine']['cart837_build']}", "", table(runs), ""]
     if any(r.note for r in runs):
         out.append(
             f"\\* pyx12 is far slower (~2 MB/s): above {PYX12_MAX_CLAIMS:,} claims its time is estimated from "

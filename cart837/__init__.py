@@ -14,7 +14,16 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from cart837.api import fix_file, fix_many
 
-__all__ = ["__version__", "fix_file", "fix_many"]
+__all__ = ["__version__", "build_kind", "fix_file", "fix_many"]
+
+
+def build_kind() -> str:
+    """Return "compiled" when the hot modules are mypyc extension modules (README, Install), else "pure Python"."""
+    import os.path
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    stem = os.path.join(os.path.dirname(__file__), "x12", "segment")
+    return "compiled" if any(os.path.isfile(stem + suffix) for suffix in EXTENSION_SUFFIXES) else "pure Python"
 
 
 def __getattr__(name: str) -> Any:

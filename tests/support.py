@@ -17,6 +17,7 @@ import pyx12.error_handler
 import pyx12.params
 import pyx12.x12n_document
 
+import cart837
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, Passthrough, TransactionEnd
@@ -25,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "fixtures" / "public"
 SHARED = ROOT.parent / "shared"  # CI checks the repository out with ../shared beside it
 GENERATOR = Path(os.environ.get("CART837_GEN837I", SHARED / "tools" / "gen837i.py"))
+# Child processes import cart837 from where this process did: the checkout (the dev venv, editable) or
+# the compiled build `make pytest` installs into build/compiled/; the checkout follows for `tests`.
+CHILD_PYTHONPATH = os.pathsep.join(dict.fromkeys((str(Path(cart837.__file__).resolve().parents[1]), str(ROOT))))
 if not GENERATOR.is_file():  # a clone outside the shared machine keeps a copy next to the fixtures
     GENERATOR = ROOT / "tools" / "gen837i.py"
 
@@ -68,7 +72,7 @@ def cart837_command(
     """Run the installed `cart837` console script (this tree's code first on the path) in a child process."""
     script = Path(sys.executable).parent / "cart837"
     command = [str(script)] if script.is_file() else [sys.executable, "-c", "from cart837.cli import main; main()"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": CHILD_PYTHONPATH}
     return subprocess.run([*command, *args], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=300)
 
 

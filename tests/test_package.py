@@ -11,6 +11,7 @@ the checkout's editable install stays out and `cart837` can only come from the w
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,8 @@ DATA_FILES = (
     "cart837/review/static/review.css",
 )
 SCENARIO = ROOT / "fixtures" / "scenarios" / "catiii-2025-crosswalk"
+# The wheel's own copy only: not the compiled build `make pytest` puts on PYTHONPATH.
+ALONE = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "CART837_PURE")}
 
 
 def _tracked_tree(target: Path) -> None:
@@ -52,13 +55,15 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("not a git checkout: the build copies the tracked files")
     source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
     _tracked_tree(source)
-    done = subprocess.run(
+    done = subprocess.run(  # opted out of mypyc: the pure build any machine makes (tests/test_build.py: compiled)
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
+        env={**ALONE, "CART837_PURE": "1"},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "cart837 build: pure Python (CART837_PURE is set)" in done.stderr, done.stderr[-3000:]
     return out
 
 
@@ -81,6 +86,7 @@ def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         timeout=300,
+        env=ALONE,  # else pip sees the compiled build on PYTHONPATH as already installed
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return home / "bin"
@@ -94,6 +100,7 @@ def test_the_sdist_and_the_wheel_hold_the_data_files(dist: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         in_wheel = set(archive.namelist())
     assert set(DATA_FILES) <= in_sdist
+    assert "setup.py" in in_sdist  # the mypyc build (a machine with a C compiler compiles the hot modules)
     assert set(DATA_FILES) <= in_wheel
     assert "cart837/cli/__init__.py" in in_wheel and not any(name.startswith("tests/") for name in in_wheel)
 
@@ -101,7 +108,9 @@ def test_the_sdist_and_the_wheel_hold_the_data_files(dist: Path) -> None:
 def test_the_installed_wheel_fixes_reports_and_lists_rules(installed: Path, tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         # cwd is a temp folder, so the checkout's cart837/ is not on the path
-        return subprocess.run([str(installed / "cart837"), *args], capture_output=True, text=True, cwd=tmp_path)
+        return subprocess.run(
+            [str(installed / "cart837"), *args], capture_output=True, text=True, cwd=tmp_path, env=ALONE
+        )
 
     where = subprocess.run(
         [str(installed / "python"), "-c", "import cart837; print(cart837.__file__)"],
@@ -109,6 +118,7 @@ def test_the_installed_wheel_fixes_reports_and_lists_rules(installed: Path, tmp_
         text=True,
         cwd=tmp_path,
         check=True,
+        env=ALONE,
     ).stdout
     assert where.startswith(str(installed.parent)), where  # the wheel's copy, not the checkout's
     done = run("fix", str(SCENARIO / "input.837"), "-o", "out", "--report", "r.json", "--report-html", "r.html")
@@ -119,5 +129,6 @@ def test_the_installed_wheel_fixes_reports_and_lists_rules(installed: Path, tmp_
     css = (ROOT / "cart837" / "report" / "report.css").read_text().strip().splitlines()[0]
     assert css in (tmp_path / "r.html").read_text()
     assert json.loads((tmp_path / "r.json").read_text())["totals"]["fixed"] > 0
+    assert run("--version").stdout.strip().endswith("(pure Python)")
     listed = run("rules")
     assert listed.returncode == 0 and listed.stdout.count("\nCART-") >= 21

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cart837 import __version__
+from cart837 import __version__, build_kind
 from cart837.cli.options import RunOptions, error, load, with_common
 from cart837.errors import Cart837Error, Code
 from cart837.ids import RuleId
@@ -75,7 +75,7 @@ def _json_logs_asked(argv: list[str]) -> bool:
 
 
 @click.group(cls=_Cart837Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="cart837")
+@click.version_option(f"{__version__} ({build_kind()})", "-V", "--version", prog_name="cart837")
 def main() -> None:
     """Correct how CAR-T cell therapy is billed on X12 837I files, and report every change."""
 

@@ -9,9 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import cart837
-
-ROOT = Path(cart837.__file__).resolve().parents[1]
+from tests.support import CHILD_PYTHONPATH
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ def _drain(fd: int) -> bytes:
 def run_cli(args: list[str], *, stdout_tty: bool = False, stderr_tty: bool = False, cwd: Path | None = None) -> Outcome:
     """Run `cart837 ARGS` with the chosen streams on a terminal; the others are pipes."""
     master, slave = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "TERM": "xterm"}
+    env = {**os.environ, "PYTHONPATH": CHILD_PYTHONPATH, "COLUMNS": "120", "TERM": "xterm"}
     child = subprocess.Popen(
         [sys.executable, "-c", "from cart837.cli import main; main()", *args],
         stdin=subprocess.DEVNULL,

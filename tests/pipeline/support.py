@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support import PUBLIC, ROOT
+from tests.support import CHILD_PYTHONPATH, PUBLIC, ROOT
 
 SCENARIO = ROOT / "fixtures" / "scenarios" / "catiii-2025-crosswalk"
 CHANGING = SCENARIO / "input.837"
@@ -31,7 +31,7 @@ def command(*args: str) -> list[str]:
 
 def environment() -> dict[str, str]:
     """This checkout's code first on the path, whatever user runs it."""
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
+    return {**os.environ, "PYTHONPATH": CHILD_PYTHONPATH}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.support import ROOT
+from tests.support import CHILD_PYTHONPATH
 
 URL_LINE = re.compile(r"open (http://\S+/\?token=([0-9a-f]{48}))")
 
@@ -134,7 +134,7 @@ class Server:
 def start(folder: Path | None, tmpdir: Path, *extra: str) -> Server:
     """Start `cart837 serve` on a free port with its temporary files under `tmpdir`; its output goes to a log file."""
     tmpdir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONPATH": CHILD_PYTHONPATH}
     script = Path(sys.executable).parent / "cart837"
     args = [str(script), "serve", *([str(folder)] if folder else []), "--port", "0", *extra]
     log = tmpdir / "server.log"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.review.server import Server, start
-from tests.support import ROOT, cart837_command, generate
+from tests.support import CHILD_PYTHONPATH, ROOT, cart837_command, generate
 
 DEMO = ROOT / "fixtures" / "demo"
 EPISODE = DEMO / "cart-medicare-outpatient-episode.837"
@@ -232,7 +232,7 @@ def test_serve_without_the_review_extra_says_how_to_install_it(tmp_path: Path) -
     import os
     import sys
 
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'block'}:{ROOT}"}
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'block'}:{CHILD_PYTHONPATH}"}
     done = subprocess.run([sys.executable, "-m", "cart837", "serve"], capture_output=True, env=env, timeout=60)
     assert done.returncode == 2
     lines = done.stderr.decode().splitlines()  # plain lines on a terminal, JSON records otherwise
