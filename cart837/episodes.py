@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from cart837.claims.summary import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
@@ -45,9 +46,8 @@ _NO_ROW = -1
 _BIG_LINE = (1 << 32) - 1
 
 
-@dataclass(frozen=True, slots=True)
-class EpisodeLine:
-    """One CAR-T-relevant line of some claim of the run."""
+class EpisodeLine(NamedTuple):
+    """One CAR-T-relevant line of some claim of the run (a named tuple: made per rule look-up, issue 14)."""
 
     claim: ClaimRef
     claim_id: ClaimId
@@ -324,13 +324,20 @@ def is_cart_relevant(code: str, revenue_code: str, codes: CodeTable) -> bool:
     A line whose HCPCS is in `non_car_t_products` (other cell and gene therapies, revision 2) is
     never CAR-T-relevant, whatever its revenue code.
     """
-    kind = codes.kind(code)
+    return is_cart_relevant_kind(codes.kind(code), revenue_code)
+
+
+def is_cart_relevant_kind(kind: CodeKind | None, revenue_code: str) -> bool:
+    """Return is_cart_relevant for a line whose code's kind is already looked up."""
     if kind is CodeKind.OTHER_THERAPY:
         return False
-    return revenue_code in CART_REVENUE_CODES or kind in (CodeKind.STEP, CodeKind.PRODUCT)
+    return revenue_code in CART_REVENUE_CODES or kind in _CART_KINDS
 
 
-@dataclass(frozen=True, slots=True)
+_CART_KINDS = (CodeKind.STEP, CodeKind.PRODUCT)
+
+
+@dataclass(slots=True)  # not frozen only for its other_claims() cache
 class EpisodeView:
     """The episode lines of one patient, seen from one claim.
 
@@ -342,6 +349,8 @@ class EpisodeView:
     patient: PatientKey | None
     claim: ClaimRef
     replaced_by: ClaimId | None = None  # this claim's CLM01 when a later replacement replaced it
+    # other_claims(), made on first use: several rules read it for one claim
+    _others: list[EpisodeLine] | None = field(default=None, init=False, repr=False, compare=False)
 
     def lines_on(self, day: date) -> list[EpisodeLine]:
         """Return every claim's CAR-T-relevant lines of this patient on `day`."""
@@ -360,10 +369,10 @@ class EpisodeView:
 
     def other_claims(self) -> Iterator[EpisodeLine]:
         """Return every line of this patient's other claims, oldest date first."""
-        if self.patient is None:
-            return
-        for day in sorted(self.index.patient_lines(self.patient)):
-            yield from self.other_claims_on(day)
+        if self._others is None:
+            days = sorted(self.index.patient_lines(self.patient)) if self.patient is not None else []
+            self._others = [line for day in days for line in self.other_claims_on(day)]
+        return iter(self._others)
 
     def administration_elsewhere(self, day: date) -> bool:
         """Return whether another claim of the patient has a CAR-T administration on `day`."""

@@ -12,7 +12,7 @@ from cart837.claims.edits import Edit
 from cart837.claims.model import Claim, ServiceLine
 from cart837.codes.tables import CodeKind, CodeTable, Step
 from cart837.config import Config, RuleMode
-from cart837.episodes import EpisodeView, is_cart_relevant
+from cart837.episodes import EpisodeView, is_cart_relevant_kind
 from cart837.ids import ClaimId, FindingId, RuleId
 from cart837.rules._markers import Markers, markers
 
@@ -112,14 +112,17 @@ class ClaimFacts:
     rule's context shares it (issue 14: the same look-ups were repeated by up to ten rules).
     """
 
-    __slots__ = ("claim", "kinds", "cart_lines", "_by_step", "_markers")
+    __slots__ = ("claim", "kinds", "cart_lines", "product_lines", "_by_step", "_markers")
 
     def __init__(self, claim: Claim, config: Config, codes: CodeTable) -> None:
         self.claim = claim
         kinds: set[CodeKind] = set()
         by_step: dict[Step, list[ServiceLine]] = {}
+        cart_lines: list[ServiceLine] = []
+        product_lines: list[ServiceLine] = []
         for line in claim.lines:
             info = codes.get(line.code)
+            kind = None if info is None else info.kind
             if info is not None:
                 kinds.add(info.kind)
                 if info.step is not None:
@@ -127,11 +130,14 @@ class ClaimFacts:
                     by_step.setdefault(info.step, []).append(line)
             if line.code in config.extra_em_codes:
                 kinds.add(CodeKind.EM)
+            if is_cart_relevant_kind(kind, line.revenue_code):
+                cart_lines.append(line)
+            if kind is CodeKind.PRODUCT:
+                product_lines.append(line)
         # the engine's skip mask: STEP as `RuleContext.step` sees it, EM as `RuleContext.is_em`
         self.kinds: frozenset[CodeKind] = frozenset(kinds)
-        self.cart_lines: tuple[ServiceLine, ...] = tuple(
-            line for line in claim.lines if is_cart_relevant(line.code, line.revenue_code, codes)
-        )  # RULES.md §3: the claim's CAR-T-relevant lines, in claim order
+        self.cart_lines = tuple(cart_lines)  # RULES.md §3: the CAR-T-relevant lines, in claim order
+        self.product_lines = tuple(product_lines)  # `RuleContext.is_product`, in claim order
         self._by_step = by_step
         self._markers: Markers | None = None
 

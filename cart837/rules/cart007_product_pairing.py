@@ -175,8 +175,8 @@ def _units(admins: list[ServiceLine], prods: list[ServiceLine], notes: Notes) ->
 def _out_of_bounds(ctx: RuleContext) -> list[Proposal]:
     """(f): a product dated outside its configured window or before its FDA listing, on any claim."""
     proposals: list[Proposal] = []
-    for product in ctx.claim.lines:
-        info = ctx.codes.get(product.code) if ctx.is_product(product) else None
+    for product in ctx.facts.product_lines:
+        info = ctx.codes.get(product.code)
         if info is None or product.date is None:
             continue
         notes = []

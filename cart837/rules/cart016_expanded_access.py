@@ -27,8 +27,10 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: 11x: HI*BG:90 and NTE*ADD*Expand Acc Use; outpatient: HI*BG:90 alone is fine.
           Nothing is added: no edit adds a condition code, and expanded access is never inferred.
     """
+    if not has_cart_line(ctx):
+        return []
     found = ctx.facts.markers
-    if not (found.expanded_access and has_cart_line(ctx)):
+    if not found.expanded_access:
         return []
     if found.ea_note and not found.cc90:
         message = 'billing note "Expand Acc Use" without condition code 90 (expanded access); no edit adds it'

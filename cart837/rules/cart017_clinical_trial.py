@@ -30,9 +30,11 @@ def check(ctx: RuleContext) -> list[Proposal]:
     Good: Z00.6 + BG:30 + BE:D4 (8-digit NCT), Q0 or Q1 on every coded outpatient line. The tool
           never picks Q0 vs Q1 and never adds or removes Z00.6: consistency flags only.
     """
+    if not has_cart_line(ctx):
+        return []
     found = ctx.facts.markers
     zc = CC_PAYER_ONLY_ZC in ctx.claim.condition_codes
-    if not ((found.trial or zc) and has_cart_line(ctx)):
+    if not (found.trial or zc):
         return []
     proposals: list[Proposal] = []
     missing = found.trial_missing()

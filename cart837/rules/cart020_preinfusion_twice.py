@@ -32,7 +32,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     """
     if not ctx.config.product_charge_includes_preinfusion:
         return []
-    if not any(ctx.is_product(line) for line in ctx.claim.lines):
+    if not ctx.facts.product_lines:
         return []
     return [
         Proposal(

@@ -34,7 +34,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
           days. Nothing is removed, merged or changed: the flag names the other lines for review.
     """
     window = ctx.config.duplicate_product_window_days
-    own = [line for line in ctx.claim.lines if ctx.is_product(line) and line.date is not None]
+    own = [line for line in ctx.facts.product_lines if line.date is not None]
     if not own:
         return []
     others = [line for line in ctx.episode.other_claims() if line.product and line.day is not None]
