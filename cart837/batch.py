@@ -17,7 +17,6 @@ from typing import BinaryIO, Protocol, cast
 
 from cart837 import logs, stop
 from cart837.atomic import AtomicFile
-from cart837.claims.hold import split
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
@@ -280,6 +279,8 @@ def _recheck(path: Path, display: str) -> None:
 
 def _hold_split(batch: Batch, item: InputFile, result: FileResult, temp: Path) -> bool:
     """Move the held claims of the produced file `temp` to `--hold DIR`; False when none is left to send."""
+    from cart837.claims.hold import split  # only runs with --hold load it
+
     assert batch.hold is not None
     held_target = batch.hold / item.relative
     held_target.parent.mkdir(parents=True, exist_ok=True)

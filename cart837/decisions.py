@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from cart837.errors import DecisionsError, Location
 from cart837.ids import FindingId
 from cart837.rules.ids import FILE_TAG_LENGTH, is_finding_id
+
+if TYPE_CHECKING:
+    import jsonschema
 
 DECISIONS_SCHEMA = 1
 SCHEMA_FILE = "decisions.schema.json"
@@ -104,6 +104,8 @@ def parse_ids(text: str, option: str) -> frozenset[FindingId]:
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema  # ~0.08 s to import: only a run that reads a decisions file pays it
+
     schema = json.loads(resources.files("cart837").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -124,6 +126,8 @@ def load_decisions(path: Path) -> dict[str, frozenset[FindingId]]:
 
 def parse_decisions(document: Any, source: str = "-") -> dict[str, frozenset[FindingId]]:
     """Validate a decisions document and return file sha256 -> rejected ids."""
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(document))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"

@@ -31,8 +31,6 @@ from enum import Enum
 from pathlib import PurePath
 from typing import Any, TextIO
 
-import structlog
-
 REDACTED = "[redacted]"
 # Words that mark a PHI-bearing field; a key is split into words (snake, kebab or camel case).
 PHI_WORDS = frozenset(
@@ -227,6 +225,7 @@ class _State:
     settings: LogSettings | None = None
     stream: TextIO | None = None
     bound: Any = None
+    level: int = logging.WARNING
 
 
 _STATE = _State()
@@ -245,6 +244,16 @@ def configure(
         fmt = "text" if stream.isatty() else "json"
     settings = LogSettings(verbosity, fmt, run_id)
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    _STATE.settings, _STATE.stream, _STATE.level = settings, stream, level
+    _STATE.bound = None  # made at the first record that passes `level`: structlog takes ~0.05 s to import
+
+
+def _bound_logger() -> Any:
+    """Return the structlog logger for the settings in force (made once per configure)."""
+    import structlog
+
+    settings, stream, level = current(), _STATE.stream or sys.stderr, _STATE.level
+    fmt, run_id = settings.fmt, settings.run_id
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -253,11 +262,11 @@ def configure(
     processors: list[Any] = [structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)]
     if run_id:
         processors.append(_add_run_id(run_id))
-    processors += [redact_phi, format_exc_info if verbosity >= 1 else _drop_exc_info, renderer]
-    _STATE.settings, _STATE.stream = settings, stream
+    processors += [redact_phi, format_exc_info if settings.verbosity >= 1 else _drop_exc_info, renderer]
     _STATE.bound = structlog.wrap_logger(
         LineWriter(stream), processors=processors, wrapper_class=structlog.make_filtering_bound_logger(level)
     ).bind()
+    return _STATE.bound
 
 
 def apply(settings: LogSettings) -> None:
@@ -279,13 +288,34 @@ def configure_default() -> None:
         configure(0, sys.stderr, fmt="text")  # the CLI's `cart837: error:` lines stay text until asked otherwise
 
 
+# The level of each logger method; a call below the configured level is dropped without structlog.
+_METHOD_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "exception": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+
+
+def _drop(*_args: object, **_fields: object) -> None:
+    """A record below the level in force: nothing to do."""
+
+
 class _Proxy:
     """What `get_logger()` returns: the package's logger as configured now."""
 
     def __getattr__(self, name: str) -> Any:
-        if _STATE.bound is None:
-            configure_default()
-        return getattr(_STATE.bound, name)
+        bound = _STATE.bound
+        if bound is None:
+            if _STATE.settings is None:
+                configure_default()
+            if _METHOD_LEVELS.get(name, logging.CRITICAL) < _STATE.level:
+                return _drop  # structlog's filtering logger drops it too; it need not be imported for that
+            bound = _bound_logger()
+        return getattr(bound, name)
 
 
 def get_logger() -> Any:
@@ -323,6 +353,8 @@ def capture() -> Iterator[list[MutableMapping[str, Any]]]:
         event.setdefault("log_level", method)
         entries.append(dict(event))
         return ""
+
+    import structlog
 
     _STATE.bound = structlog.wrap_logger(
         LineWriter(io.StringIO()),

@@ -9,18 +9,14 @@ fixes whole files with the same Batch.process the sequential run uses.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import repeat
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cart837 import logs, stop
 from cart837.batch import Batch, OutputGate, index_file
@@ -32,6 +28,10 @@ from cart837.ids import RuleId
 from cart837.inputs import InputFile
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.rules.engine import Engine
+
+if TYPE_CHECKING:  # a process pool only for --jobs N: one file at a time does not import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
 
 log = logs.get_logger()
 
@@ -78,6 +78,8 @@ def build_index(
     if jobs <= 1 or len(inputs) <= 1:
         index, failures = merge_indexes(map(index_file, range(len(inputs)), inputs, repeat(config)))
     else:
+        from concurrent.futures import ProcessPoolExecutor
+
         pool = ProcessPoolExecutor(min(jobs, len(inputs)), mp_context=_context(), initializer=stop.install_in_worker)
         try:
             index, failures = merge_indexes(pool.map(_index_in_worker, range(len(inputs)), inputs, repeat(config)))
@@ -116,6 +118,8 @@ def process_files(
         for number, item in enumerate(inputs):
             yield _failed(item, failures[number]) if number in failures else batch.process(number, item, stdout)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(
         min(jobs, len(inputs)), mp_context=_context(), initializer=_start_worker, initargs=(settings, index)
     )
@@ -146,6 +150,8 @@ def _context() -> BaseContext:
     fork when this process runs one thread (the CLI): workers start at once and share the
     index's pages. Otherwise forkserver, as forking a threaded process can deadlock.
     """
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -157,6 +163,8 @@ def _failed(item: InputFile, error: Cart837Error) -> FileResult:
 
 
 def _result(item: InputFile, future: Future[FileResult]) -> FileResult:
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return future.result()
     except BrokenProcessPool:

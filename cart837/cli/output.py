@@ -12,7 +12,6 @@ import click
 
 from cart837 import logs, stop
 from cart837.inputs import InputFile
-from cart837.report.unified import file_diff
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.summary import Summary
 
@@ -109,6 +108,8 @@ def finish(summary: Summary, quiet: bool, signum: int | None) -> None:
 
 def print_diff(result: FileResult) -> None:
     """Print a file's diff on stdout, coloured only when stdout is a terminal."""
+    from cart837.report.unified import file_diff  # `diff` only
+
     color = sys.stdout.isatty()
     for text in file_diff(result):
         if color:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -22,9 +22,12 @@ from cart837.decisions import Decisions
 from cart837.errors import Cart837Error, Code
 from cart837.inputs import InputFile, expand_inputs
 from cart837.parallel import RunSettings
-from cart837.report.json_report import JsonReportWriter, report_document
 from cart837.results import FileResult, FileStatus, RunMode
 from cart837.summary import Summary
+
+if TYPE_CHECKING:  # the report writers load only when a report is asked for
+    from cart837.config import Config
+    from cart837.report.json_report import JsonReportWriter
 
 log = logs.get_logger()
 
@@ -94,9 +97,11 @@ def run(options: RunOptions) -> None:
         produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
         stream = sys.stdout if places.report_to_stdout else None
         report_json = places.report_json
-        writer = JsonReportWriter(report_json, config, implicit, stream) if report_json else None
+        writer = _json_writer(report_json, config, implicit, stream) if report_json else None
         results = _process(produced, inputs, found.known, writer, bar, reporter)
         if places.report_md or places.report_html:
+            from cart837.report.json_report import report_document
+
             _write_people_reports(report_document(results, config, implicit), places)
         if options.worklist:
             _write_worklist(results, Path(options.worklist))
@@ -164,6 +169,12 @@ def _refuse_empty_directories(paths: tuple[str, ...], inputs: list[InputFile]) -
             inside = folder.resolve()
             if not any(inside in item.path.resolve().parents for item in inputs if not item.is_stdin):
                 fail(Code.USAGE, f"{given}: no X12 file in this directory (a file is X12 when it starts with ISA)")
+
+
+def _json_writer(path: Path, config: Config, implicit: bool, stream: IO[str] | None) -> JsonReportWriter:
+    from cart837.report.json_report import JsonReportWriter
+
+    return JsonReportWriter(path, config, implicit, stream)
 
 
 def _write_worklist(results: list[FileResult], path: Path) -> None:
