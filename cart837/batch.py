@@ -19,7 +19,8 @@ from cart837 import logs, stop
 from cart837.atomic import AtomicFile
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
-from cart837.claims.stream import ClaimBytes, FileStream, Interest, TransactionEnd
+from cart837.claims.scan_record import Identity, Recorder, ScanRecord, codes_of
+from cart837.claims.stream import CHUNK_SIZE, ClaimBytes, FileStream, Interest, TransactionEnd
 from cart837.claims.summary import read_summary
 from cart837.claims.writer import write_events
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind
@@ -81,11 +82,15 @@ def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | C
 
     try:
         with item.path.open("rb") as source:
-            stream = FileStream(source, item.display, interest_for(config), passthrough=False, count_claims=False)
+            interest, identity = interest_for(config), _identity(source)
+            recorder = Recorder(ScanRecord(identity, codes_of(interest), CHUNK_SIZE))
+            stream = FileStream(source, item.display, interest, passthrough=False, recorder=recorder)
             for event in stream.events():
                 if isinstance(event, ClaimBytes):
                     summary = read_summary(event, item.display, relevant)
                     index.add_summary(summary, (number, event.offset), engine.settings(summary.payer_id)[1])
+            if _identity(source) == identity:  # else pass 2 reads the file as if new
+                index.scans[number] = recorder.record
     except Cart837Error as error:
         return error.with_file(item.display)
     except OSError as error:
@@ -94,6 +99,12 @@ def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | C
         log.exception("internal_error", file=item.display)
         return Cart837Error("internal error, rerun with -v for the traceback", Location(item.display), Code.INTERNAL)
     return index
+
+
+def _identity(source: BinaryIO) -> Identity:
+    """Return an open file's size and modification time: pass 2 trusts pass 1's record only if they hold."""
+    status = os.fstat(source.fileno())
+    return status.st_size, status.st_mtime_ns
 
 
 @dataclass(slots=True)
@@ -165,12 +176,15 @@ class Batch:
         return result
 
     def _run(self, number: int, item: InputFile, result: FileResult, sink: BinaryIO | None) -> None:
-        # Finding ids hash the input's sha256 (DESIGN.md, Finding ids): it is needed before the first claim.
-        result.sha256_in = file_sha256(item.path)
-        review = self.decisions.for_file(result.sha256_in)
         digest_out = hashlib.sha256()
         with item.path.open("rb") as source:
-            stream = FileStream(source, item.display, self.interest)
+            known = self.index.scans.get(number)
+            if known is not None and not known.fits(_identity(source), self.interest, CHUNK_SIZE):
+                known = None
+            # Finding ids hash the input's sha256 (DESIGN.md, Finding ids): it is needed before the first claim.
+            result.sha256_in = known.sha256 if known is not None else file_sha256(item.path)
+            review = self.decisions.for_file(result.sha256_in)
+            stream = FileStream(source, item.display, self.interest, known=known)
             for data in self._output(number, item, stream, result, review):
                 digest_out.update(data)
                 if sink is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from cart837.claims.scan_record import ScanRecord
 from cart837.claims.summary import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
 from cart837.ids import ClaimId, PatientKey
@@ -85,6 +86,7 @@ class EpisodeIndex:
         "_claim_id_end",
         "_claim_ids",
         "_cache",
+        "scans",
     )
     _cache: tuple[str | None, dict[date, list[EpisodeLine]], dict[ClaimRef, ClaimId]]
 
@@ -103,6 +105,7 @@ class EpisodeIndex:
         self._claim_bill, self._claim_id_end = array("I"), array("Q")
         self._claim_ids = bytearray()
         self._cache = (None, {}, {})
+        self.scans: dict[int, ScanRecord] = {}  # file number -> what pass 1 read of it, for pass 2
 
     # -- building --------------------------------------------------------------------------
 
@@ -166,10 +169,13 @@ class EpisodeIndex:
 
         `other` must not be used afterwards: an empty index simply takes over its arrays.
         """
+        scans = self.scans
+        scans.update(other.scans)
         if not self._claim_file and not self.member_ids:
             for name in self.__slots__:
                 setattr(self, name, getattr(other, name))
             self._cache = (None, {}, {})
+            self.scans = scans
             return
         rows, claims = len(self._day), len(self._claim_file)
         strings = array("I", (self._intern(text) for text in other._strings))

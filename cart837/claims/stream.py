@@ -8,13 +8,16 @@ Envelope order, counts and control numbers are checked on the way.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from bisect import bisect_left
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from cart837.claims.events import ClaimBytes, Event, Interest, Passthrough, Readable, TransactionEnd
 from cart837.claims.fields import HL_LEVEL
 from cart837.claims.patterns import Patterns, banned_bytes, scan_patterns
+from cart837.claims.scan_record import Recorder, ScanRecord, changed_error
 from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
 from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
 from cart837.x12.envelope import EnvelopeChecker
@@ -33,6 +36,7 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 8 << 20
+_ENVELOPE_TAGS = frozenset({b"ISA", b"IEA", b"GS", b"GE", b"ST", b"SE"})
 
 
 @dataclass(slots=True)
@@ -44,7 +48,9 @@ class FileStream:
     interest: Interest = field(default_factory=Interest)
     passthrough: bool = True
     chunk_size: int = CHUNK_SIZE
-    count_claims: bool = True  # pass 1 needs no count (a regex over every byte)
+    count_claims: bool = True  # a regex over every byte: only when someone reads `claims`
+    recorder: Recorder | None = None  # pass 1: note what pass 2 needs (claims/scan_record.py)
+    known: ScanRecord | None = None  # pass 2: pass 1's record of this file, which it checks the bytes against
     claims: int = 0
     delimiters: list[Delimiters] = field(default_factory=list)
     buf: bytes = b""
@@ -55,9 +61,14 @@ class FileStream:
     counted_pos: int = 0
     carried_context: tuple[bytes | None, bytes | None] = (None, None)
     checker: EnvelopeChecker = field(init=False)
+    _digest: hashlib._Hash | None = field(init=False, default=None)  # what was read, with `known` or a recorder
 
     def __post_init__(self) -> None:
         self.checker = EnvelopeChecker(self.file)
+        if self.recorder is not None:
+            self._digest = self.recorder.digest
+        elif self.known is not None:
+            self._digest = hashlib.sha256()
 
     @property
     def versions(self) -> set[str]:
@@ -88,7 +99,17 @@ class FileStream:
             if self.pos >= len(self.buf) and self.eof:
                 if self.passthrough and pending:
                     yield Passthrough(pending)
+                self._finish()
                 return
+
+    def _finish(self) -> None:
+        if self.known is not None:
+            assert self._digest is not None
+            if self._digest.hexdigest() != self.known.sha256:
+                raise changed_error(self.file)
+            self.claims = self.known.claims
+        elif self.recorder is not None:
+            self.recorder.finish(self.claims)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -99,6 +120,8 @@ class FileStream:
         if not more:
             self.eof = True
             return False
+        if self._digest is not None:
+            self._digest.update(more)
         self.buf += more
         return True
 
@@ -206,14 +229,18 @@ class FileStream:
         scan_from = buf.rfind(term, 0, self.pos)
         scan_from = max(scan_from, 0)
         marks: list[tuple[int, str]] = []
-        for m in patterns.envelope.finditer(buf, scan_from, cut):
-            marks.append((m.start(1), m.group(1).decode()))
-            if marks[-1][1] == "IEA":
+        for start, tag in self._envelope_marks(scan_from, cut, delimiters, patterns):
+            marks.append((start, tag))
+            if tag == "IEA":
                 # What follows the IEA is another interchange with its own delimiters: look no further.
-                cut = self._segment_end(m.start(1), cut, term)
+                cut = self._segment_end(start, cut, term)
                 break
-        self._refuse_bad_content(scan_from, cut, delimiters, patterns)
-        marks.extend((start, "CLM") for start in self._wanted_claims(scan_from, cut, delimiters, patterns))
+        if self.known is None:  # else pass 1 refused it, and the bytes are checked to be the same
+            self._refuse_bad_content(scan_from, cut, delimiters, patterns)
+        wanted = self._wanted_claims(scan_from, cut, delimiters, patterns)
+        if self.recorder is not None:
+            self.recorder.record.candidates.extend(self.base + start for start in sorted(wanted))
+        marks.extend((start, "CLM") for start in wanted)
         marks.sort()
         cursor = self.pos
         for index, tag in marks:
@@ -247,8 +274,29 @@ class FileStream:
         return False
 
     def _count_claims(self, lo: int, hi: int, patterns: Patterns) -> None:
-        if self.count_claims:
+        if self.count_claims and self.known is None:
             self.claims += len(patterns.claim.findall(self.buf, lo, hi))
+
+    def _envelope_marks(
+        self, lo: int, hi: int, delimiters: Delimiters, patterns: Patterns
+    ) -> Iterator[tuple[int, str]]:
+        """Yield where each envelope segment from buf[lo] to buf[hi] starts, and its tag."""
+        if self.known is None:
+            for m in patterns.envelope.finditer(self.buf, lo, hi):
+                if self.recorder is not None:
+                    self.recorder.record.envelope.append(self.base + m.start(1))
+                yield m.start(1), m.group(1).decode()
+            return
+        offsets = self.known.envelope
+        sep = delimiters.element
+        for at in range(bisect_left(offsets, self.base + lo), len(offsets)):
+            start = offsets[at] - self.base
+            if start >= hi:
+                return
+            tag = self.buf[start : self.buf.find(sep, start, start + 4)]
+            if tag not in _ENVELOPE_TAGS:
+                raise changed_error(self.file)
+            yield start, tag.decode()
 
     def _segment_end(self, index: int, cut: int, term: bytes) -> int:
         stop = self.buf.find(term, index)
@@ -322,7 +370,9 @@ class FileStream:
     def _wanted_claims(self, lo: int, hi: int, delimiters: Delimiters, patterns: Patterns) -> set[int]:
         wanted: set[int] = set()
         term = delimiters.segment
-        if patterns.hits is not None:
+        if self.known is not None:
+            wanted.update(self._known_candidates(hi, delimiters))
+        elif patterns.hits is not None:
             for hit in patterns.hits.finditer(self.buf, lo, hi):
                 start = self._last_segment(b"CLM", delimiters, hit.start(), self.pos)
                 if start is not None:
@@ -336,6 +386,18 @@ class FileStream:
                 if self._member_of_interest(sub):
                     wanted.update(self._claims_of_subscriber(sub.end(), hi, patterns, term))
         return wanted
+
+    def _known_candidates(self, hi: int, delimiters: Delimiters) -> Iterator[int]:
+        """Yield the candidate claims pass 1 found from pos to buf[hi] (checked to start with CLM)."""
+        assert self.known is not None
+        offsets, needle = self.known.candidates, b"CLM" + delimiters.element
+        for at in range(bisect_left(offsets, self.base + self.pos), len(offsets)):
+            start = offsets[at] - self.base
+            if start >= hi:
+                return
+            if not self.buf.startswith(needle, start):
+                raise changed_error(self.file)
+            yield start
 
     def _member_of_interest(self, nm1: re.Match[bytes] | None) -> bool:
         return nm1 is not None and nm1.group(1).decode("latin-1") in self.interest.member_ids
