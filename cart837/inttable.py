@@ -137,6 +137,10 @@ class MemberIds:
         """Return the size of the table's arrays (a small set counts as nothing here)."""
         return self._table.nbytes()
 
+    def small_set(self) -> frozenset[str] | None:
+        """Return the ids while they are a plain set, None once they are hashes."""
+        return frozenset(self._set) if self._set is not None else None
+
     def __contains__(self, member_id: object) -> bool:
         if self._set is not None:
             return member_id in self._set

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,14 +16,17 @@ _WS = rb"[ \t\r\n]*"
 
 @dataclass(frozen=True, slots=True)
 class Patterns:
-    envelope: re.Pattern[bytes]
+    envelope: re.Pattern[bytes]  # and SV1, which the same scan finds at no extra cost
     boundary: re.Pattern[bytes]
     claim: re.Pattern[bytes]
-    professional_line: re.Pattern[bytes]
     binary: re.Pattern[bytes]
     banned: bytes  # the bytes `binary` matches, for a quick translate() check first
     hits: re.Pattern[bytes] | None
     subscriber: re.Pattern[bytes] | None
+    # `subscriber` without the terminator before it: a literal start the regex engine finds ~2x
+    # faster; a match whose id is of interest is then checked to start a segment.
+    subscriber_anywhere: re.Pattern[bytes] | None
+    members: frozenset[bytes] | None  # the member ids as bytes, when they are a plain set
 
 
 @lru_cache(maxsize=64)
@@ -53,18 +57,30 @@ def scan_patterns(delimiters: Delimiters, interest: Interest) -> Patterns:
         pcs = b"|".join(re.escape(c.encode()) for c in sorted(interest.icd_procedure_codes))
         branches.append(sep + b"(?:" + qualifiers + b")" + comp + b"(?:" + pcs + b")" + stop)
     hits = re.compile(b"|".join(branches)) if branches else None
-    subscriber = None
+    subscriber = subscriber_anywhere = None
     if interest.member_ids:
         # NM102..NM108 come before the member id NM109
-        subscriber = re.compile(start + b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){7}(" + plain + b")")
+        nm1 = b"NM1" + sep + b"IL" + sep + b"(?:" + plain + sep + b"){7}(" + plain + b")"
+        subscriber, subscriber_anywhere = re.compile(start + nm1), re.compile(nm1)
     banned = banned_bytes(delimiters)
     return Patterns(
-        envelope=re.compile(start + b"(ISA|IEA|GS|GE|ST|SE)" + sep),
+        envelope=re.compile(start + b"(ISA|IEA|GS|GE|ST|SE|SV1)" + sep),
         boundary=re.compile(start + b"(HL|CLM|ISA|IEA|GS|GE|ST|SE)" + sep),
         claim=re.compile(start + b"CLM" + sep),
-        professional_line=re.compile(start + b"SV1" + sep),
         binary=re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in banned) + b"]"),
         banned=banned,
         hits=hits,
         subscriber=subscriber,
+        subscriber_anywhere=subscriber_anywhere,
+        members=_as_bytes(interest.member_ids),
     )
+
+
+def _as_bytes(member_ids: Container[str]) -> frozenset[bytes] | None:
+    """Return the member ids encoded as the stream reads them, or None when only `in` can ask."""
+    if isinstance(member_ids, set | frozenset):
+        strings: frozenset[str] | None = frozenset(member_ids)
+    else:
+        small_set = getattr(member_ids, "small_set", None)  # the episode index's MemberIds
+        strings = small_set() if small_set is not None else None
+    return None if strings is None else frozenset(text.encode("latin-1") for text in strings)

@@ -229,14 +229,18 @@ class FileStream:
         scan_from = buf.rfind(term, 0, self.pos)
         scan_from = max(scan_from, 0)
         marks: list[tuple[int, str]] = []
+        professional = None  # the first SV1 (837P) segment: the envelope scan finds those too
         for start, tag in self._envelope_marks(scan_from, cut, delimiters, patterns):
+            if tag == "SV1":
+                professional = start if professional is None else professional
+                continue
             marks.append((start, tag))
             if tag == "IEA":
                 # What follows the IEA is another interchange with its own delimiters: look no further.
                 cut = self._segment_end(start, cut, term)
                 break
         if self.known is None:  # else pass 1 refused it, and the bytes are checked to be the same
-            self._refuse_bad_content(scan_from, cut, delimiters, patterns)
+            self._refuse_bad_content(cut, delimiters, patterns, professional)
         wanted = self._wanted_claims(scan_from, cut, delimiters, patterns)
         if self.recorder is not None:
             self.recorder.record.candidates.extend(self.base + start for start in sorted(wanted))
@@ -280,12 +284,13 @@ class FileStream:
     def _envelope_marks(
         self, lo: int, hi: int, delimiters: Delimiters, patterns: Patterns
     ) -> Iterator[tuple[int, str]]:
-        """Yield where each envelope segment from buf[lo] to buf[hi] starts, and its tag."""
+        """Yield where each envelope (and SV1) segment from buf[lo] to buf[hi] starts, and its tag."""
         if self.known is None:
             for m in patterns.envelope.finditer(self.buf, lo, hi):
-                if self.recorder is not None:
+                tag = m.group(1).decode()
+                if self.recorder is not None and tag != "SV1":
                     self.recorder.record.envelope.append(self.base + m.start(1))
-                yield m.start(1), m.group(1).decode()
+                yield m.start(1), tag
             return
         offsets = self.known.envelope
         sep = delimiters.element
@@ -331,7 +336,7 @@ class FileStream:
         else:
             self.checker.isa(elements, offset, ordinal)
 
-    def _refuse_bad_content(self, lo: int, hi: int, delimiters: Delimiters, patterns: Patterns) -> None:
+    def _refuse_bad_content(self, hi: int, delimiters: Delimiters, patterns: Patterns, sv1: int | None) -> None:
         term = delimiters.segment
         binary = self._control_byte(hi, patterns)
         if binary is not None:
@@ -340,11 +345,10 @@ class FileStream:
                 f"binary data: control byte 0x{binary.group()[0]:02x} in the segment data",
                 self._loc(at, self._tag_around(at, delimiters), term),
             )
-        professional = patterns.professional_line.search(self.buf, lo, hi)
-        if professional is not None:
+        if sv1 is not None:
             raise UnsupportedTransactionError(
                 "not a 5010 837I: 837P (professional) content, SV1 service lines",
-                self._loc(professional.end() - 4, "SV1", term),
+                self._loc(sv1, "SV1", term),
             )
 
     def _control_byte(self, hi: int, patterns: Patterns) -> re.Match[bytes] | None:
@@ -382,10 +386,23 @@ class FileStream:
             carried = self.carried_context[0]
             if carried is not None and self._member_of_interest(patterns.subscriber.search(carried)):
                 wanted.update(self._claims_of_subscriber(lo, hi, patterns, term))
-            for sub in patterns.subscriber.finditer(self.buf, lo, hi):
-                if self._member_of_interest(sub):
+            assert patterns.subscriber_anywhere is not None
+            members = patterns.members
+            for sub in patterns.subscriber_anywhere.finditer(self.buf, lo, hi):
+                if (
+                    sub.group(1) in members if members is not None else self._member_of_interest(sub)
+                ) and self._starts_segment(sub.start(), lo, term[0]):
                     wanted.update(self._claims_of_subscriber(sub.end(), hi, patterns, term))
         return wanted
+
+    def _starts_segment(self, index: int, lo: int, term: int) -> bool:
+        """Return whether buf[index] follows a terminator at lo or later, and whitespace only after it."""
+        buf, back = self.buf, index - 1
+        while back >= lo and buf[back] in WHITESPACE:
+            if buf[back] == term:
+                return True
+            back -= 1
+        return back >= lo and buf[back] == term
 
     def _known_candidates(self, hi: int, delimiters: Delimiters) -> Iterator[int]:
         """Yield the candidate claims pass 1 found from pos to buf[hi] (checked to start with CLM)."""
