@@ -31,15 +31,19 @@ def codes_of(interest: Interest) -> Codes:
 
 @dataclass(slots=True)
 class ScanRecord:
-    """One file's pass-1 facts; a few bytes a file, plus 8 bytes per candidate claim."""
+    """One file's pass-1 facts; a few bytes a file, plus 16 bytes per candidate claim."""
 
     identity: Identity
     codes: Codes
     chunk_size: int
     sha256: str = ""
     claims: int = 0
-    envelope: array[int] = field(default_factory=lambda: array("q"))  # file offsets of ISA/GS/ST/SE/GE/IEA
-    candidates: array[int] = field(default_factory=lambda: array("q"))  # file offsets of candidate CLMs
+    # File offsets of the envelope segments (GS/ST/SE/GE/IEA) and of the candidate CLMs, each with
+    # its segment number in the file: pass 2 counts terminators only from the last one before it.
+    envelope: array[int] = field(default_factory=lambda: array("q"))
+    envelope_ordinals: array[int] = field(default_factory=lambda: array("q"))
+    candidates: array[int] = field(default_factory=lambda: array("q"))
+    candidate_ordinals: array[int] = field(default_factory=lambda: array("q"))
 
     def fits(self, identity: Identity, interest: Interest, chunk_size: int) -> bool:
         """Return whether pass 2 may use this record for a file it has open."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
@@ -139,11 +139,27 @@ class FileStream:
 
     def _ordinal(self, index: int, term: bytes) -> int:
         """Return the 1-based file-wide number of the segment that starts at buf[index]."""
+        if self.known is not None and index > self.counted_pos:
+            self._count_from_known(index)
         if index < self.counted_pos:
             return self.counted - self.buf.count(term, index, self.counted_pos) + 1
         self.counted += self.buf.count(term, self.counted_pos, index)
         self.counted_pos = index
         return self.counted + 1
+
+    def _count_from_known(self, index: int) -> None:
+        """Move the count to the last segment pass 1 numbered at or before buf[index], if later than it."""
+        assert self.known is not None
+        at, last, number = self.base + index, -1, 0
+        for offsets, ordinals in (
+            (self.known.envelope, self.known.envelope_ordinals),
+            (self.known.candidates, self.known.candidate_ordinals),
+        ):
+            found = bisect_right(offsets, at) - 1
+            if found >= 0 and offsets[found] > last:
+                last, number = offsets[found], ordinals[found]
+        if last - self.base > self.counted_pos:
+            self.counted, self.counted_pos = number - 1, last - self.base
 
     def _drop_processed(self, term: bytes) -> None:
         """Forget bytes before the current position, keeping the terminator that precedes it."""
@@ -242,8 +258,6 @@ class FileStream:
         if self.known is None:  # else pass 1 refused it, and the bytes are checked to be the same
             self._refuse_bad_content(cut, delimiters, patterns, professional)
         wanted = self._wanted_claims(scan_from, cut, delimiters, patterns)
-        if self.recorder is not None:
-            self.recorder.record.candidates.extend(self.base + start for start in sorted(wanted))
         marks.extend((start, "CLM") for start in wanted)
         marks.sort()
         cursor = self.pos
@@ -287,10 +301,7 @@ class FileStream:
         """Yield where each envelope (and SV1) segment from buf[lo] to buf[hi] starts, and its tag."""
         if self.known is None:
             for m in patterns.envelope.finditer(self.buf, lo, hi):
-                tag = m.group(1).decode()
-                if self.recorder is not None and tag != "SV1":
-                    self.recorder.record.envelope.append(self.base + m.start(1))
-                yield m.start(1), tag
+                yield m.start(1), m.group(1).decode()
             return
         offsets = self.known.envelope
         sep = delimiters.element
@@ -322,6 +333,9 @@ class FileStream:
 
     def _envelope(self, tag: str, elements: list[str], index: int, term: bytes) -> None:
         offset, ordinal = self.base + index, self._ordinal(index, term)
+        if self.recorder is not None:
+            self.recorder.record.envelope.append(offset)
+            self.recorder.record.envelope_ordinals.append(ordinal)
         if tag == "ST":
             self.checker.st(elements, offset, ordinal)
             self.carried_context = (None, None)
@@ -486,13 +500,17 @@ class FileStream:
 
     def _claim(self, start: int, end: int, delimiters: Delimiters, patterns: Patterns) -> ClaimBytes:
         subscriber, patient = self._context(start, delimiters, patterns)
+        segment_index = self._ordinal(start, delimiters.segment)
+        if self.recorder is not None:
+            self.recorder.record.candidates.append(self.base + start)
+            self.recorder.record.candidate_ordinals.append(segment_index)
         return ClaimBytes(
             data=self.buf[start:end],
             subscriber=subscriber,
             patient=patient,
             delimiters=delimiters,
             offset=self.base + start,
-            segment_index=self._ordinal(start, delimiters.segment),
+            segment_index=segment_index,
             interchange=self.checker.interchange or "",
             transaction=self.checker.transaction or "",
             group=self.checker.group or "",

@@ -13,6 +13,7 @@ from cart837.errors import Code
 from cart837.inputs import expand_inputs
 from cart837.parallel import RunSettings, build_index
 from cart837.results import FileResult, FileStatus
+from tests.rules.harness import Patient, wrap
 from tests.support import gen837i
 
 
@@ -108,3 +109,34 @@ def test_every_file_keeps_its_record_through_the_merge(tmp_path: Path) -> None:
     assert not failures and sorted(index.scans) == [0, 1]
     assert index.scans[0].claims == 5 and len(index.scans[0].candidates) == 0
     assert index.scans[1].claims == 60 and len(index.scans[1].candidates) > 0
+
+
+CART_DAY = """
+CLM*M1*4900***13:A:1**A*Y*Y
+DTP*434*D8*20250501
+LX*1
+SV2*0874*HC:38228*4000.00*UN*1
+LX*2
+SV2*0891*HC:Q2041*900.00*UN*1
+"""
+VISIT = """
+CLM*V{n}*400***13:A:1**A*Y*Y
+DTP*434*D8*20250502
+LX*1
+SV2*0510*HC:G0463*400.00*UN*1
+"""
+
+
+def test_segment_numbers_of_claims_pass_1_did_not_read_are_counted_from_its_record(tmp_path: Path) -> None:
+    # The patient's visit (no CAR-T code: read in pass 2 only) has a bad charge: the file fails
+    # naming its segment, which pass 2 counts from the last segment pass 1 numbered.
+    others = [(Patient(member=f"OTHER{n}", last="ROE"), VISIT.format(n=n)) for n in range(30)]
+    bad_visit = VISIT.format(n=99).replace("*400.00*UN", "*4O0.00*UN")
+    data = wrap([*others[:10], (Patient(), CART_DAY), *others[10:], (Patient(), bad_visit), *others[:3]])
+    source = tmp_path / "in.837"
+    source.write_bytes(data)
+    with_record = _fix(source, tmp_path / "a")
+    without = _fix(source, tmp_path / "b", forget_scans=True)
+    assert with_record.status is FileStatus.FAILED and with_record.error == without.error
+    clm = data.index(b"CLM*V99*")
+    assert without.error is not None and f"segment {data.count(b'~', 0, clm) + 1}" in without.error
