@@ -13,13 +13,15 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from cart837.claims.scan_record import ScanRecord
 from cart837.claims.summary import ClaimSummary
 from cart837.codes.tables import CART_REVENUE_CODES, CodeKind, CodeTable, Step
 from cart837.ids import ClaimId, PatientKey
 from cart837.inttable import IntTable, MemberIds
+
+if TYPE_CHECKING:  # pass 1's records only travel through the index
+    from cart837.claims.scan_record import ScanRecord
 
 ClaimRef = tuple[int, int]  # (file number in the run, byte offset of CLM)
 

@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from cart837.claims import fields as f
+from cart837.claims.events import ClaimBytes
 from cart837.claims.model import Claim, Patient, Procedure, ServiceLine, patient_key
-from cart837.claims.stream import ClaimBytes
 from cart837.errors import ClaimStructureError, Location
 from cart837.ids import ClaimId, PayerId
 from cart837.x12.delimiters import Delimiters

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from cart837.claims import fields as f
+from cart837.claims.events import ClaimBytes
 from cart837.claims.reader import element_lists, get, line_date, nm1_value, patient_of, read_claim, statement_dates
-from cart837.claims.stream import ClaimBytes
 from cart837.ids import ClaimId, PatientKey, PayerId
 from cart837.x12.envelope import is_count
 
