@@ -38,6 +38,7 @@ def fix_many(
     skip: Iterable[str] = (),
     only: Iterable[str] | None = None,
     decisions: PathLike | None = None,
+    split_size: int | None = None,
 ) -> list[FileResult]:
     """Run files, directories or both as one batch; return the results in the CLI's order.
 
@@ -47,7 +48,8 @@ def fix_many(
     nowhere (`mode="check"` or a dry run). Directories are scanned as the CLI does (hidden
     names and earlier output trees left out; unreadable entries are failed results, code
     E-READ). `jobs` runs files in a process pool; `dask` (a scheduler address or a
-    distributed.Client) runs them on a Dask cluster instead.
+    distributed.Client) runs them on a Dask cluster instead. With either, a file of at least
+    `split_size` bytes (default 64 MiB, 0 never) runs as parts, as `--split-size` does.
     `skip`, `only` (finding ids) and `decisions` (a decisions file) choose which fixes apply, as
     `--skip`, `--only` and `--decisions` do; an id that can name no input raises DecisionsError,
     one that names no finding of its file fails that file.
@@ -73,14 +75,16 @@ def fix_many(
         gate=gate,
         decisions=chosen,
     )
+    if split_size is not None:
+        settings = replace(settings, split_size=split_size)
     results = list(known)  # skipped and unreadable entries, as the CLI reports them first
     if dask is not None:
         from cart837.distributed import run_on_dask
 
         results.extend(run_on_dask(dask, settings, inputs))
         return results
-    index, failures = build_index(inputs, settings.config, jobs)
-    results.extend(process_files(settings, index, failures, inputs, jobs))
+    index, failures, splits = build_index(inputs, settings.config, jobs, settings.split_size)
+    results.extend(process_files(settings, index, failures, inputs, jobs, splits=splits))
     return results
 
 
@@ -118,7 +122,7 @@ def fix_file(
         show_phi,
         decisions=chosen,
     )
-    index, failures = build_index([item], settings.config)
+    index, failures, _ = build_index([item], settings.config)
     return next(iter(process_files(settings, index, failures, [item])))
 
 

@@ -89,6 +89,8 @@ def run(options: RunOptions) -> None:
             hold_on=options.hold_on,
             decisions=chosen,
         )
+        if options.split_size is not None:
+            settings = replace(settings, split_size=options.split_size)
         acks = RunAcks(Path(options.ack_dir), {i.display: i for i in inputs}) if options.ack_dir else None
         reporter = Reporter(mode, summary, bar, options.quiet, places.results, acks)
         produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
@@ -221,8 +223,9 @@ def _results(
             fail(Code.DASK, "--dask needs the Dask extra: pip install 'cart837[dask]'")
         yield from run_on_dask(dask, settings, inputs)
         return
-    index, failures = parallel.build_index(inputs, settings.config, jobs)
-    yield from parallel.process_files(settings, index, failures, inputs, jobs, sys.stdout.buffer if to_stdout else None)
+    index, failures, splits = parallel.build_index(inputs, settings.config, jobs, settings.split_size)
+    stdout = sys.stdout.buffer if to_stdout else None
+    yield from parallel.process_files(settings, index, failures, inputs, jobs, stdout, splits)
 
 
 def _process(
