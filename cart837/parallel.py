@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cart837 import logs, split, stop
 from cart837.batch import Batch, OutputGate, file_sha256, index_file
@@ -97,47 +97,62 @@ def build_index(
         tasks = len(inputs) + sum(len(parts) for parts in plans.values())
         pool = ProcessPoolExecutor(min(jobs, tasks), mp_context=_context(), initializer=stop.install_in_worker)
         try:
-            index, failures = merge_indexes(_pass1_in_pool(pool, inputs, config, plans, splits))
+            index, failures = merge_indexes(pass1_results(pool.submit, inputs, config, plans, splits))
         finally:
             _shut_down(pool)
     log.info("episode_index_built", **index.stats())
     return index, failures, splits
 
 
-def _pass1_in_pool(
-    pool: ProcessPoolExecutor,
+def pass1_results(
+    submit: Callable[..., Any],
     inputs: Sequence[InputFile],
     config: Config,
     plans: dict[int, list[split.Part]],
     splits: dict[int, split.SplitFile],
+    task_config: object = None,
 ) -> Iterator[EpisodeIndex | Cart837Error]:
-    """Yield each input's pass-1 result in input order; a split file's parts are folded and merged."""
-    futures: dict[int, Future[EpisodeIndex | Cart837Error]] = {}
-    pieces: dict[int, tuple[Future[str], list[Future[split.PartIndex | Cart837Error]]]] = {}
+    """Yield each input's pass-1 result in input order; a split file's parts are folded and merged.
+
+    `submit(function, *args)` runs a task (a pool's submit, or a Dask client's); the tasks get
+    `task_config` (a scattered Config on Dask), the parent's own reads use `config`.
+    """
+    shared = config if task_config is None else task_config
+    futures: dict[int, Any] = {}
+    pieces: dict[int, tuple[Any, list[Any]]] = {}
     for number, item in enumerate(inputs):
         parts = plans.get(number)
         if parts is None:
-            futures[number] = pool.submit(_index_in_worker, number, item, config)
+            futures[number] = submit(_index_in_worker, number, item, shared)
             continue
         last = len(parts) - 1
         pieces[number] = (
-            pool.submit(_sha256_in_worker, item.path),
-            [pool.submit(split.index_part, number, item, config, part, n == last) for n, part in enumerate(parts)],
+            submit(_sha256_in_worker, item.path),
+            [submit(split.index_part, number, item, shared, part, n == last) for n, part in enumerate(parts)],
         )
     for number, item in enumerate(inputs):
         if number in futures:
-            yield futures.pop(number).result()
+            yield _taken(futures.pop(number))
             continue
         sha_future, part_futures = pieces.pop(number)
-        found = [future.result() for future in part_futures]
+        found = [_taken(future) for future in part_futures]
         resumes = split.fold(item.display, plans[number], found)
         if resumes is None:  # a part failed or the parts disagree: read the file whole, as --jobs 1 does
             log.info("split_file_rerun", file=item.display, why="pass 1 over its parts did not go through")
             yield index_file(number, item, config)
             continue
-        splits[number] = split.SplitFile(tuple(plans[number]), tuple(resumes), sha_future.result())
+        splits[number] = split.SplitFile(tuple(plans[number]), tuple(resumes), _taken(sha_future))
         log.info("file_split", file=item.display, parts=len(resumes))
         yield split.merged_index(found)
+
+
+def _taken(future: Any) -> Any:
+    """Return a task's result and let the cluster drop it (Dask futures hold it until released)."""
+    result = future.result()
+    release = getattr(future, "release", None)
+    if release is not None:
+        release()
+    return result
 
 
 def merge_indexes(parts: Iterable[EpisodeIndex | Cart837Error]) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:

@@ -10,12 +10,18 @@ import os
 import re
 import signal
 from bisect import bisect_right
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from cart837 import split
+from cart837.api import fix_many
 from cart837.atomic import is_temp_name
-from cart837.split import plan
+from cart837.config import Config
+from cart837.results import FileResult
+from cart837.split import fold, plan
 from tests.pipeline.support import Done, report_of, run, start, wait_for
 from tests.support import generate
 
@@ -170,3 +176,49 @@ def test_results_lines_name_the_split_file_once(many_interchanges: Path, tmp_pat
     _, split_out = _fix(many_interchanges, tmp_path, 2)
     lines = [json.loads(line) for line in (split_out / "results.jsonl").read_text().splitlines()]
     assert [line["status"] for line in lines] == ["changed"]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A two-worker local Dask cluster (separate processes: parts really travel)."""
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is the `dask` extra")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as local:
+        yield local.scheduler_address
+
+
+def _folds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record how many parts each split file ran as (in this process: the Dask client)."""
+    counted: list[int] = []
+
+    def counting(*args: Any) -> Any:
+        resumes = fold(*args)
+        counted.append(len(resumes) if resumes is not None else 0)
+        return resumes
+
+    monkeypatch.setattr(split, "fold", counting)
+    return counted
+
+
+def _facts(results: list[FileResult]) -> list[tuple[object, ...]]:
+    return [
+        (r.status, r.error, r.sha256_in, r.sha256_out, r.claims, r.claims_changed, [f.id for f in r.findings])
+        for r in results
+    ]
+
+
+def test_dask_runs_a_big_file_as_parts(
+    many_interchanges: Path, tmp_path: Path, cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = _corrupt(many_interchanges, tmp_path, "bad.837", b"~\nSE*", b"~\nSE*9", 0.6)
+    inputs = [many_interchanges, bad]
+    local = fix_many(inputs, Config(), outdir=tmp_path / "local")
+    folds = _folds(monkeypatch)
+    remote = fix_many(inputs, Config(), outdir=tmp_path / "remote", dask=cluster, split_size=64 << 10)
+    assert folds[0] >= 4 and folds[1] == 0  # the bad file's parts fail: it is read whole, once
+    assert _facts(remote) == _facts(local)
+    assert [r.status.value for r in remote] == ["changed", "failed"] and "bad.837: byte " in (remote[1].error or "")
+    name = many_interchanges.name
+    assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    assert sorted(p.name for p in (tmp_path / "remote").iterdir()) == [".cart837-output", name]
