@@ -16,6 +16,7 @@ from cart837.inputs import InputFile, expand_inputs, mark_output_tree
 from cart837.parallel import RunSettings, build_index, process_files
 from cart837.results import FileResult, RunMode
 from cart837.rules import known_rules, select_rules
+from cart837.split import SplitFile
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -83,7 +84,8 @@ def fix_many(
 
         results.extend(run_on_dask(dask, settings, inputs))
         return results
-    index, failures, splits = build_index(inputs, settings.config, jobs, settings.split_size)
+    splits: dict[int, SplitFile] = {}
+    index, failures = build_index(inputs, settings.config, jobs, settings.split_size, splits)
     results.extend(process_files(settings, index, failures, inputs, jobs, splits=splits))
     return results
 
@@ -122,7 +124,7 @@ def fix_file(
         show_phi,
         decisions=chosen,
     )
-    index, failures, _ = build_index([item], settings.config)
+    index, failures = build_index([item], settings.config)
     return next(iter(process_files(settings, index, failures, [item])))
 
 

@@ -74,23 +74,24 @@ class RunSettings:
         )
 
 
-Pass1 = tuple[EpisodeIndex, dict[int, Cart837Error], dict[int, split.SplitFile]]
-
-
 def build_index(
-    inputs: Sequence[InputFile], config: Config, jobs: int = 1, split_size: int = split.SPLIT_SIZE
-) -> Pass1:
+    inputs: Sequence[InputFile],
+    config: Config,
+    jobs: int = 1,
+    split_size: int = split.SPLIT_SIZE,
+    splits: dict[int, split.SplitFile] | None = None,
+) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
     """Pass 1 over every input, `jobs` files (or parts of big files) at a time.
 
-    Return the index (merged in input order), the failures by file number, and the files that
-    ran as parts (pass 2 runs them as parts too).
+    Return the index (merged in input order) and the failures by file number; `splits` (when
+    given) receives the files that ran as parts, for pass 2 to run them as parts too.
     """
     plans = {
         number: parts
         for number, item in enumerate(inputs)
         if not item.is_stdin and (parts := split.plan(item.path, jobs, split_size)) is not None
     }
-    splits: dict[int, split.SplitFile] = {}
+    splits = {} if splits is None else splits
     if jobs <= 1 or (len(inputs) <= 1 and not plans):
         index, failures = merge_indexes(map(index_file, range(len(inputs)), inputs, repeat(config)))
     else:
@@ -101,7 +102,7 @@ def build_index(
         finally:
             _shut_down(pool)
     log.info("episode_index_built", **index.stats())
-    return index, failures, splits
+    return index, failures
 
 
 def pass1_results(

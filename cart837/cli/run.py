@@ -24,6 +24,7 @@ from cart837.inputs import InputFile, expand_inputs
 from cart837.parallel import RunSettings
 from cart837.report.json_report import JsonReportWriter, report_document
 from cart837.results import FileResult, FileStatus, RunMode
+from cart837.split import SplitFile
 from cart837.summary import Summary
 
 log = logs.get_logger()
@@ -223,7 +224,8 @@ def _results(
             fail(Code.DASK, "--dask needs the Dask extra: pip install 'cart837[dask]'")
         yield from run_on_dask(dask, settings, inputs)
         return
-    index, failures, splits = parallel.build_index(inputs, settings.config, jobs, settings.split_size)
+    splits: dict[int, SplitFile] = {}
+    index, failures = parallel.build_index(inputs, settings.config, jobs, settings.split_size, splits)
     stdout = sys.stdout.buffer if to_stdout else None
     yield from parallel.process_files(settings, index, failures, inputs, jobs, stdout, splits)
 
