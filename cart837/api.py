@@ -16,6 +16,7 @@ from cart837.inputs import InputFile, expand_inputs, mark_output_tree
 from cart837.parallel import RunSettings, build_index, process_files
 from cart837.results import FileResult, RunMode
 from cart837.rules import known_rules, select_rules
+from cart837.split import SplitFile
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -38,6 +39,7 @@ def fix_many(
     skip: Iterable[str] = (),
     only: Iterable[str] | None = None,
     decisions: PathLike | None = None,
+    split_size: int | None = None,
 ) -> list[FileResult]:
     """Run files, directories or both as one batch; return the results in the CLI's order.
 
@@ -47,7 +49,8 @@ def fix_many(
     nowhere (`mode="check"` or a dry run). Directories are scanned as the CLI does (hidden
     names and earlier output trees left out; unreadable entries are failed results, code
     E-READ). `jobs` runs files in a process pool; `dask` (a scheduler address or a
-    distributed.Client) runs them on a Dask cluster instead.
+    distributed.Client) runs them on a Dask cluster instead. With either, a file of at least
+    `split_size` bytes (default 64 MiB, 0 never) runs as parts, as `--split-size` does.
     `skip`, `only` (finding ids) and `decisions` (a decisions file) choose which fixes apply, as
     `--skip`, `--only` and `--decisions` do; an id that can name no input raises DecisionsError,
     one that names no finding of its file fails that file.
@@ -73,14 +76,17 @@ def fix_many(
         gate=gate,
         decisions=chosen,
     )
+    if split_size is not None:
+        settings = replace(settings, split_size=split_size)
     results = list(known)  # skipped and unreadable entries, as the CLI reports them first
     if dask is not None:
         from cart837.distributed import run_on_dask
 
         results.extend(run_on_dask(dask, settings, inputs))
         return results
-    index, failures = build_index(inputs, settings.config, jobs)
-    results.extend(process_files(settings, index, failures, inputs, jobs))
+    splits: dict[int, SplitFile] = {}
+    index, failures = build_index(inputs, settings.config, jobs, settings.split_size, splits)
+    results.extend(process_files(settings, index, failures, inputs, jobs, splits=splits))
     return results
 
 

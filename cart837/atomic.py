@@ -92,6 +92,12 @@ class AtomicFile:
         self.temp.unlink(missing_ok=True)
         _LIVE.discard(str(self.temp))
 
+    def hand_over(self) -> Path:
+        """Stop tracking the closed temp file here: another process (a split file's parent) takes it over."""
+        self.close()
+        _LIVE.discard(str(self.temp))
+        return self.temp
+
     def __enter__(self) -> AtomicFile:
         return self
 
@@ -113,6 +119,18 @@ def write_atomically(target: Path, data: bytes | str) -> None:
 def live_temps() -> frozenset[str]:
     """Return this process's temp files not yet renamed or removed."""
     return frozenset(_LIVE)
+
+
+def adopt_temp(name: str) -> None:
+    """Track a temp file another process wrote (and handed over) as this process's own: a stop removes it."""
+    _LIVE.add(name)
+
+
+def discard_temp(name: str) -> None:
+    """Remove a temp file of this process (adopted or not) and stop tracking it."""
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    _LIVE.discard(name)
 
 
 def remove_live_temps(keep: frozenset[str] = frozenset()) -> None:

@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
@@ -75,20 +75,12 @@ def index_file(number: int, item: InputFile, config: Config) -> EpisodeIndex | C
     per-file index is compact (not the claims), so a huge file costs little memory here.
     """
     index = EpisodeIndex()
-    engine = Engine(config)
-
-    def relevant(payer_id: PayerId, revenue_code: str, code: str) -> bool:
-        return is_cart_relevant(code, revenue_code, engine.settings(payer_id)[1])
-
     try:
         with item.path.open("rb") as source:
             interest, identity = interest_for(config), _identity(source)
             recorder = Recorder(ScanRecord(identity, codes_of(interest), CHUNK_SIZE))
             stream = FileStream(source, item.display, interest, passthrough=False, recorder=recorder)
-            for event in stream.events():
-                if isinstance(event, ClaimBytes):
-                    summary = read_summary(event, item.display, relevant)
-                    index.add_summary(summary, (number, event.offset), engine.settings(summary.payer_id)[1])
+            index_events(stream, number, config, index)
             if _identity(source) == identity:  # else pass 2 reads the file as if new
                 index.scans[number] = recorder.record
     except Cart837Error as error:
@@ -105,6 +97,23 @@ def _identity(source: BinaryIO) -> Identity:
     """Return an open file's size and modification time: pass 2 trusts pass 1's record only if they hold."""
     status = os.fstat(source.fileno())
     return status.st_size, status.st_mtime_ns
+
+
+def index_events(stream: FileStream, number: int, config: Config, index: EpisodeIndex) -> None:
+    """Add the CAR-T claims of a pass-1 stream (a file, or a part of one) to `index`."""
+    engine = Engine(config)
+
+    def relevant(payer_id: PayerId, revenue_code: str, code: str) -> bool:
+        return is_cart_relevant(code, revenue_code, engine.settings(payer_id)[1])
+
+    for event in stream.events():
+        if isinstance(event, ClaimBytes):
+            summary = read_summary(event, stream.file, relevant)
+            index.add_summary(summary, (number, event.offset), engine.settings(summary.payer_id)[1])
+
+
+# Fills a FileResult for one file and writes its output bytes to the sink: Batch._run, or a split file's join
+FileRun = Callable[[int, InputFile, "FileResult", BinaryIO | None], None]
 
 
 @dataclass(slots=True)
@@ -139,10 +148,13 @@ class Batch:
             return self.outdir / item.relative
         return None
 
-    def process(self, number: int, item: InputFile, stdout: BinaryIO | None = None) -> FileResult:
+    def process(
+        self, number: int, item: InputFile, stdout: BinaryIO | None = None, run: FileRun | None = None
+    ) -> FileResult:
         """Fix one file; on any error the file fails alone and no output is left behind.
 
         A stop (SIGINT/SIGTERM) raises stop.Stopped out of here after removing the temp file.
+        `run` makes the output (default: both passes' second half over the whole file, `_run`).
         """
         started = time.perf_counter()
         log.info("file_started", file=item.display)
@@ -157,7 +169,7 @@ class Batch:
                     output = AtomicFile(target, durable=self.in_place)
                 elif stdout is not None:
                     output = AtomicFile(Path(tempfile.gettempdir()) / "cart837-stdout")
-                self._run(number, item, result, cast(BinaryIO, output.open()) if output else None)
+                (run or self._run)(number, item, result, cast(BinaryIO, output.open()) if output else None)
                 if output is not None:
                     output.close()
                     self._finish_output(item, result, output, stdout)
@@ -199,12 +211,18 @@ class Batch:
         result.status = FileStatus.CHANGED if result.claims_changed else FileStatus.UNCHANGED
 
     def _output(
-        self, number: int, item: InputFile, stream: FileStream, result: FileResult, review: FileReview
+        self,
+        number: int,
+        item: InputFile,
+        stream: FileStream,
+        result: FileResult,
+        review: FileReview,
+        occurrences: dict[tuple[str, str, str, int, str], int] | None = None,
     ) -> Iterator[bytes]:
         written = 0  # bytes yielded so far: where the claim `fix` is asked about starts in the output
         holding = self.hold is not None and self.mode is RunMode.FIX
         hold_rank = Severity(self.hold_on).rank
-        occurrences: dict[tuple[str, str, str, int, str], int] = {}
+        occurrences = {} if occurrences is None else occurrences  # a split file's part reports its keys
 
         def fix(event: ClaimBytes) -> Claim | None:
             claim = read_claim(event, item.display)

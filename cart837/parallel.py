@@ -3,7 +3,8 @@
 Pass 1 indexes each file in a worker and the parent merges the per-file indexes in input
 order (a worker returns only its file's compact index, a few bytes per CAR-T line). Pass 2
 gives every worker the merged index once, through the pool's initializer, and each worker
-fixes whole files with the same Batch.process the sequential run uses.
+fixes whole files with the same Batch.process the sequential run uses. A file of at least
+`split_size` bytes runs as parts, both passes, and is joined here (cart837.split).
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cart837 import logs, stop
-from cart837.batch import Batch, OutputGate, index_file
+from cart837 import logs, split, stop
+from cart837.batch import Batch, OutputGate, file_sha256, index_file
+from cart837.claims.stream import Resume
 from cart837.config import Config
 from cart837.decisions import Decisions
 from cart837.episodes import EpisodeIndex
@@ -52,6 +54,7 @@ class RunSettings:
     hold: Path | None = None  # fix --hold DIR
     hold_on: str = "error"  # the least severity that holds a claim
     decisions: Decisions = Decisions()  # frozen: safe as a default
+    split_size: int = split.SPLIT_SIZE  # with jobs > 1, files of at least this many bytes run as parts
 
     def batch(self, index: EpisodeIndex) -> Batch:
         """Return the Batch these settings describe, over `index`."""
@@ -72,21 +75,87 @@ class RunSettings:
 
 
 def build_index(
-    inputs: Sequence[InputFile], config: Config, jobs: int = 1
+    inputs: Sequence[InputFile],
+    config: Config,
+    jobs: int = 1,
+    split_size: int = split.SPLIT_SIZE,
+    splits: dict[int, split.SplitFile] | None = None,
 ) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
-    """Pass 1 over every input, `jobs` files at a time; merge the indexes in input order."""
-    if jobs <= 1 or len(inputs) <= 1:
+    """Pass 1 over every input, `jobs` files (or parts of big files) at a time.
+
+    Return the index (merged in input order) and the failures by file number; `splits` (when
+    given) receives the files that ran as parts, for pass 2 to run them as parts too.
+    """
+    plans = {
+        number: parts
+        for number, item in enumerate(inputs)
+        if not item.is_stdin and (parts := split.plan(item.path, jobs, split_size)) is not None
+    }
+    splits = {} if splits is None else splits
+    if jobs <= 1 or (len(inputs) <= 1 and not plans):
         index, failures = merge_indexes(map(index_file, range(len(inputs)), inputs, repeat(config)))
     else:
+        tasks = len(inputs) + sum(len(parts) for parts in plans.values())
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(min(jobs, len(inputs)), mp_context=_context(), initializer=stop.install_in_worker)
+        pool = ProcessPoolExecutor(min(jobs, tasks), mp_context=_context(), initializer=stop.install_in_worker)
         try:
-            index, failures = merge_indexes(pool.map(_index_in_worker, range(len(inputs)), inputs, repeat(config)))
+            index, failures = merge_indexes(pass1_results(pool.submit, inputs, config, plans, splits))
         finally:
             _shut_down(pool)
     log.info("episode_index_built", **index.stats())
     return index, failures
+
+
+def pass1_results(
+    submit: Callable[..., Any],
+    inputs: Sequence[InputFile],
+    config: Config,
+    plans: dict[int, list[split.Part]],
+    splits: dict[int, split.SplitFile],
+    task_config: object = None,
+) -> Iterator[EpisodeIndex | Cart837Error]:
+    """Yield each input's pass-1 result in input order; a split file's parts are folded and merged.
+
+    `submit(function, *args)` runs a task (a pool's submit, or a Dask client's); the tasks get
+    `task_config` (a scattered Config on Dask), the parent's own reads use `config`.
+    """
+    shared = config if task_config is None else task_config
+    futures: dict[int, Any] = {}
+    pieces: dict[int, tuple[Any, list[Any]]] = {}
+    for number, item in enumerate(inputs):
+        parts = plans.get(number)
+        if parts is None:
+            futures[number] = submit(_index_in_worker, number, item, shared)
+            continue
+        last = len(parts) - 1
+        pieces[number] = (
+            submit(_sha256_in_worker, item.path),
+            [submit(split.index_part, number, item, shared, part, n == last) for n, part in enumerate(parts)],
+        )
+    for number, item in enumerate(inputs):
+        if number in futures:
+            yield _taken(futures.pop(number))
+            continue
+        sha_future, part_futures = pieces.pop(number)
+        found = [_taken(future) for future in part_futures]
+        resumes = split.fold(item.display, plans[number], found)
+        if resumes is None:  # a part failed or the parts disagree: read the file whole, as --jobs 1 does
+            log.info("split_file_rerun", file=item.display, why="pass 1 over its parts did not go through")
+            yield index_file(number, item, config)
+            continue
+        splits[number] = split.SplitFile(tuple(plans[number]), tuple(resumes), _taken(sha_future))
+        log.info("file_split", file=item.display, parts=len(resumes))
+        yield split.merged_index(found)
+
+
+def _taken(future: Any) -> Any:
+    """Return a task's result and let the cluster drop it (Dask futures hold it until released)."""
+    result = future.result()
+    release = getattr(future, "release", None)
+    if release is not None:
+        release()
+    return result
 
 
 def merge_indexes(parts: Iterable[EpisodeIndex | Cart837Error]) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
@@ -111,27 +180,50 @@ def process_files(
     inputs: Sequence[InputFile],
     jobs: int = 1,
     stdout: BinaryIO | None = None,
+    splits: dict[int, split.SplitFile] | None = None,
 ) -> Iterator[FileResult]:
-    """Pass 2: yield each input's result in input order, `jobs` files at a time."""
-    if jobs <= 1 or len(inputs) - len(failures) <= 1 or stdout is not None:
+    """Pass 2: yield each input's result in input order, `jobs` files (or parts of split files) at a time."""
+    splits = splits or {}
+    if jobs <= 1 or stdout is not None or (len(inputs) - len(failures) <= 1 and not splits):
         batch = settings.batch(index)
         for number, item in enumerate(inputs):
             yield _failed(item, failures[number]) if number in failures else batch.process(number, item, stdout)
         return
+    tasks = len(inputs) + sum(len(s.parts) for s in splits.values())
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(
-        min(jobs, len(inputs)), mp_context=_context(), initializer=_start_worker, initargs=(settings, index)
+        min(jobs, tasks), mp_context=_context(), initializer=_start_worker, initargs=(settings, index)
     )
+    parts: dict[int, list[Future[split.PartOutput]]] = {}
     try:
-        futures = {
-            number: pool.submit(_process_in_worker, number, item)
-            for number, item in enumerate(inputs)
-            if number not in failures
-        }
+        futures: dict[int, Future[FileResult]] = {}
         for number, item in enumerate(inputs):
-            yield _failed(item, failures[number]) if number in failures else _result(item, futures[number])
+            if number in failures:
+                continue
+            if number in splits:
+                plan = splits[number]
+                parts[number] = [
+                    pool.submit(_fix_part_in_worker, number, item, part, resume, plan.sha256)
+                    for part, resume in zip(plan.parts, plan.resumes, strict=True)
+                ]
+            else:
+                futures[number] = pool.submit(_process_in_worker, number, item)
+        joining = settings.batch(index) if splits else None
+        for number, item in enumerate(inputs):
+            if number in failures:
+                yield _failed(item, failures[number])
+            elif number in parts:
+                assert joining is not None
+                run = split.joiner(joining, splits[number], [_PartInPool(f) for f in parts.pop(number)])
+                result = joining.process(number, item, run=run)
+                result.internal_error = result.internal_error or result.code == Code.WORKER.value
+                yield result
+            else:
+                yield _result(item, futures[number])
     finally:
+        for remaining in parts.values():
+            split.discard(remaining)
         _shut_down(pool)
 
 
@@ -168,10 +260,35 @@ def _result(item: InputFile, future: Future[FileResult]) -> FileResult:
     try:
         return future.result()
     except BrokenProcessPool:
-        log.error("worker_died", file=item.display)
-        result = FileResult(item.display, FileStatus.FAILED, internal_error=True, code=Code.WORKER.value)
-        result.error = f"{item.display}: internal error: its worker process died (out of memory?)"
-        return result
+        return _worker_died(item)
+
+
+@dataclass(frozen=True, slots=True)
+class _PartInPool:
+    """A part's future whose lost worker reads as E-WORKER, as a whole file's does."""
+
+    future: Future[split.PartOutput]
+
+    def result(self) -> split.PartOutput:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.future.result()
+        except BrokenProcessPool:
+            raise Cart837Error("internal error: its worker process died (out of memory?)", code=Code.WORKER) from None
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def add_done_callback(self, callback: Callable[[_PartInPool], None]) -> None:
+        self.future.add_done_callback(lambda _: callback(self))
+
+
+def _worker_died(item: InputFile) -> FileResult:
+    log.error("worker_died", file=item.display)
+    result = FileResult(item.display, FileStatus.FAILED, internal_error=True, code=Code.WORKER.value)
+    result.error = f"{item.display}: internal error: its worker process died (out of memory?)"
+    return result
 
 
 _WORKER: list[Batch] = []  # this worker process's Batch, set once by _start_worker
@@ -196,3 +313,15 @@ def _process_in_worker(number: int, item: InputFile) -> FileResult:
     result = _WORKER[0].process(number, item)
     result.findings.by_reference()  # a big file's spilled findings travel as a file, not in memory
     return result
+
+
+def _sha256_in_worker(path: Path) -> str:
+    with stop.interruptible():
+        return file_sha256(path)
+
+
+def _fix_part_in_worker(
+    number: int, item: InputFile, part: split.Part, resume: Resume, sha256: str
+) -> split.PartOutput:
+    """Pass 2 over one part of a split file in a worker (the parent joins the parts)."""
+    return split.fix_part(_WORKER[0], number, item, part, resume, sha256)

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cart837.results", "cart837.decisions", "cart837.stop"),
     ("cart837.report", "cart837.summary", "cart837.inputs"),
     ("cart837.batch", "cart837.validate_gate"),
+    ("cart837.split",),  # one big file as parts: the pool and Dask run them
     ("cart837.parallel",),
     ("cart837.distributed",),
     ("cart837.api",),

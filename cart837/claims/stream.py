@@ -31,12 +31,29 @@ __all__ = [
     "Interest",
     "Passthrough",
     "Readable",
+    "Resume",
     "TransactionEnd",
     "banned_bytes",
 ]
 
 CHUNK_SIZE = 8 << 20
 _ENVELOPE_TAGS = frozenset({b"ISA", b"IEA", b"GS", b"GE", b"ST", b"SE"})
+
+
+@dataclass(slots=True)
+class Resume:
+    """Where a part of a file starts, for a stream over that byte range alone (cart837.split).
+
+    A part starts at an ISA or at an ST; the stream over it reports file offsets and segment
+    numbers, and checks envelopes, exactly as a stream over the whole file would there.
+    """
+
+    offset: int  # the file offset of the part's first byte
+    segments_before: int  # segment terminators in the file before it
+    delimiters: Delimiters | None = None  # the interchange open at an ST start (None: the part starts at an ISA)
+    checker: EnvelopeChecker | None = None  # the envelopes open there (None: none)
+    last: bool = True  # the part runs to the end of the file: its end closes every envelope
+    lead: int = 0  # bytes before `offset` the source starts with: the previous segment's terminator (the scans want it)
 
 
 @dataclass(slots=True)
@@ -60,15 +77,28 @@ class FileStream:
     counted: int = 0  # segment terminators in the file before base + counted_pos
     counted_pos: int = 0
     carried_context: tuple[bytes | None, bytes | None] = (None, None)
+    resume: Resume | None = None  # a part of a file, not the whole (cart837.split)
     checker: EnvelopeChecker = field(init=False)
     _digest: hashlib._Hash | None = field(init=False, default=None)  # what was read, with `known` or a recorder
 
     def __post_init__(self) -> None:
         self.checker = EnvelopeChecker(self.file)
+        if (self.recorder is not None or self.known is not None) and self.resume is not None:
+            raise ValueError("a scan record is of a whole file, not of a part")
         if self.recorder is not None:
             self._digest = self.recorder.digest
         elif self.known is not None:
             self._digest = hashlib.sha256()
+        if self.resume is not None:
+            self.base, self.counted = self.resume.offset - self.resume.lead, self.resume.segments_before
+            if self.resume.checker is not None:
+                self.checker = self.resume.checker
+
+    def segments_read(self) -> int:
+        """Return the segment terminators in the file up to the end of what was read (after events())."""
+        if not self.delimiters:
+            return self.counted
+        return self._ordinal(len(self.buf), self.delimiters[-1].segment) - 1
 
     @property
     def versions(self) -> set[str]:
@@ -77,30 +107,40 @@ class FileStream:
 
     def events(self) -> Iterator[Event]:
         """Yield pass-through bytes, claim blocks of interest and SE segments, in file order."""
-        self._fill(len(BOM))
-        start = len(BOM) if self.buf.startswith(BOM) else 0
-        start = self._skip_ws(start)
-        if start >= len(self.buf):
-            raise X12SyntaxError("empty input: no X12 data", Location(self.file, start, 1, None))
-        self._fill(start + 3)
-        if self.buf[start : start + 3] != b"ISA":
-            raise X12SyntaxError(
-                "no ISA: the file does not start with an ISA segment", Location(self.file, start, 1, None)
-            )
-        pending = self.buf[:start]
-        self.pos = start
-        while True:
+        if self.resume is not None and self.resume.delimiters is not None:
+            # a part that starts at an ST inside an open interchange: go on from there
+            delimiters = self.resume.delimiters
+            self.delimiters.append(delimiters)
+            self._fill(self.resume.lead)
+            self.pos = self.resume.lead
+            self.counted -= self.buf.count(delimiters.segment, 0, self.pos)
+            if not (yield from self._interchange_body(delimiters, scan_patterns(delimiters, self.interest))):
+                return
+            pending = self._trailing_whitespace()
+        else:
+            self._fill(len(BOM))
+            start = len(BOM) if self.buf.startswith(BOM) else 0
+            start = self._skip_ws(start)
+            if start >= len(self.buf):
+                raise X12SyntaxError("empty input: no X12 data", Location(self.file, start, 1, None))
+            self._fill(start + 3)
+            if self.buf[start : start + 3] != b"ISA":
+                raise X12SyntaxError(
+                    "no ISA: the file does not start with an ISA segment", Location(self.file, start, 1, None)
+                )
+            pending = self.buf[:start]
+            self.pos = start
+        while self.pos < len(self.buf) or not self.eof:
             delimiters = self._open_interchange()
             patterns = scan_patterns(delimiters, self.interest)
             if self.passthrough and pending:
                 yield Passthrough(pending)
-            yield from self._interchange(delimiters, patterns)
+            if not (yield from self._interchange(delimiters, patterns)):
+                return  # a part that ends inside this interchange
             pending = self._trailing_whitespace()
-            if self.pos >= len(self.buf) and self.eof:
-                if self.passthrough and pending:
-                    yield Passthrough(pending)
-                self._finish()
-                return
+        if self.passthrough and pending:
+            yield Passthrough(pending)
+        self._finish()
 
     def _finish(self) -> None:
         if self.known is not None:
@@ -179,7 +219,7 @@ class FileStream:
 
     def _open_interchange(self) -> Delimiters:
         self._fill(self.pos + ISA_LENGTH + 1)
-        ordinal = self._ordinal(self.pos, self.delimiters[-1].segment) if self.delimiters else 1
+        ordinal = self._ordinal(self.pos, self.delimiters[-1].segment) if self.delimiters else self.counted + 1
         delimiters = read_isa(self.buf, self.pos, self.file, ordinal)
         self.delimiters.append(delimiters)
         return delimiters
@@ -195,7 +235,8 @@ class FileStream:
             )
         return self.buf[start : self.pos]
 
-    def _interchange(self, delimiters: Delimiters, patterns: Patterns) -> Generator[Event, None, None]:
+    def _interchange(self, delimiters: Delimiters, patterns: Patterns) -> Generator[Event, None, bool]:
+        """Read one interchange from its ISA; return False when the input (a part) ends inside it."""
         term = delimiters.segment
         self._ordinal(self.pos, term)
         isa_end = self.pos + ISA_LENGTH
@@ -207,12 +248,18 @@ class FileStream:
         if self.passthrough:
             yield Passthrough(self.buf[self.pos : region_start])
         self.pos = region_start
+        return (yield from self._interchange_body(delimiters, patterns))
+
+    def _interchange_body(self, delimiters: Delimiters, patterns: Patterns) -> Generator[Event, None, bool]:
+        term = delimiters.segment
         while True:
             cut = self._cut(patterns)
             closed = yield from self._region(cut, delimiters, patterns)
             if closed:
-                return
+                return True
             if self.eof and self.pos >= len(self.buf):
+                if self.resume is not None and not self.resume.last:
+                    return False  # a part ends at an ST: the next part goes on
                 self.checker.finish(self.base + self.pos, self._ordinal(self.pos, term))
                 raise X12SyntaxError(  # finish() raises first; this guards a closed-but-unterminated file
                     "input ends without IEA", self._loc(self.pos, None, term)

@@ -39,6 +39,7 @@ class RunOptions:
     quiet: bool = False
     verbose: int = 0
     jobs: int = 1
+    split_size: int | None = None  # None: cart837.split.SPLIT_SIZE
     outdir: str | None = None
     in_place: bool = False
     validate: bool = False
@@ -74,6 +75,23 @@ class RunOptions:
     def to_stdout(self) -> bool:
         """Whether the fixed file goes to standard output (fix with neither -o nor --in-place)."""
         return self.mode is RunMode.FIX and self.outdir is None and not self.in_place
+
+
+class ByteSize(click.ParamType):  # type: ignore[type-arg]
+    """A size in bytes: `65536`, `64K`, `64M`, `1G` (powers of 1024)."""
+
+    name = "size"
+    _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        unit = text[-1:] if text[-1:] in self._UNITS else ""
+        number = text[: len(text) - len(unit)]
+        if not number.isascii() or not number.isdigit():
+            self.fail(f"{value!r} is not a size (e.g. 65536, 64K, 64M, 1G)", param, ctx)
+        return int(number) * self._UNITS[unit]
 
 
 REPORT_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -187,6 +205,14 @@ common = [
         default=1,
         show_default=True,
         help="Process this many files at a time (a process pool); the report keeps the input order.",
+    ),
+    click.option(
+        "--split-size",
+        "split_size",
+        type=ByteSize(),
+        default=None,
+        help="With --jobs or --dask, run a file of at least this size (e.g. 64M, the default) as parts "
+        "cut at ST/ISA boundaries, one task each; 0 never splits.",
     ),
     click.option(
         "--results",

@@ -23,6 +23,7 @@ from cart837.errors import Cart837Error, Code
 from cart837.inputs import InputFile, expand_inputs
 from cart837.parallel import RunSettings
 from cart837.results import FileResult, FileStatus, RunMode
+from cart837.split import SplitFile
 from cart837.summary import Summary
 
 if TYPE_CHECKING:  # the report writers load only when a report is asked for
@@ -92,6 +93,8 @@ def run(options: RunOptions) -> None:
             hold_on=options.hold_on,
             decisions=chosen,
         )
+        if options.split_size is not None:
+            settings = replace(settings, split_size=options.split_size)
         acks = RunAcks(Path(options.ack_dir), {i.display: i for i in inputs}) if options.ack_dir else None
         reporter = Reporter(mode, summary, bar, options.quiet, places.results, acks)
         produced = _results(settings, inputs, options.jobs, options.dask, options.to_stdout)
@@ -232,8 +235,10 @@ def _results(
             fail(Code.DASK, "--dask needs the Dask extra: pip install 'cart837[dask]'")
         yield from run_on_dask(dask, settings, inputs)
         return
-    index, failures = parallel.build_index(inputs, settings.config, jobs)
-    yield from parallel.process_files(settings, index, failures, inputs, jobs, sys.stdout.buffer if to_stdout else None)
+    splits: dict[int, SplitFile] = {}
+    index, failures = parallel.build_index(inputs, settings.config, jobs, settings.split_size, splits)
+    stdout = sys.stdout.buffer if to_stdout else None
+    yield from parallel.process_files(settings, index, failures, inputs, jobs, stdout, splits)
 
 
 def _process(
