@@ -84,7 +84,7 @@ class AtomicFile:
         os.replace(self.temp, self.target)
         _LIVE.discard(str(self.temp))
         if self.durable:
-            _fsync(self.target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            sync_folder(self.target.parent)
 
     def abandon(self) -> None:
         """Remove the temp file; the target is left as it was."""
@@ -175,6 +175,11 @@ def _walk_temps(folder: Path, recursive: bool) -> Iterator[Path]:
                 yield Path(root, name)
         if not recursive:
             return
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the folder's entries durable (a rename or unlink in it survives a power loss)."""
+    _fsync(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
 
 
 def _fsync(path: Path, flags: int) -> None:

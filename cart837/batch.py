@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, cast
 
 from cart837 import logs, stop
-from cart837.atomic import AtomicFile
+from cart837.atomic import AtomicFile, sync_folder
 from cart837.claims.model import Claim
 from cart837.claims.reader import read_claim
 from cart837.claims.scan_record import Identity, Recorder, ScanRecord, codes_of
@@ -346,11 +346,7 @@ def _remove_input(path: Path) -> None:
     target.unlink()
     if path.is_symlink():
         path.unlink()
-    directory = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    sync_folder(target.parent)
 
 
 def _not_applied(finding: Finding) -> Finding:

@@ -230,22 +230,29 @@ class EpisodeIndex:
             rows.append(row)
             row = self._prev[row]
         rows.reverse()
-        replaced = self._replaced(rows)
+        ids = {claim: self._claim_id(claim) for claim in dict.fromkeys(self._claim[row] for row in rows)}
+        replaced = self._replaced(rows, ids)
         by_day: dict[date, list[EpisodeLine]] = {}
+        days: dict[int, date] = {}  # a patient's lines share few dates: each made once
         for row in rows:
-            if self._claim[row] not in replaced:
-                by_day.setdefault(date.fromordinal(self._day[row]), []).append(self._episode_line(row))
+            claim = self._claim[row]
+            if claim not in replaced:
+                ordinal = self._day[row]
+                day = days.get(ordinal)
+                if day is None:
+                    day = days[ordinal] = date.fromordinal(ordinal)
+                by_day.setdefault(day, []).append(self._episode_line(row, ids[claim], day))
         refs = {(self._claim_file[c], self._claim_offset[c]): claim_id for c, claim_id in replaced.items()}
         self._cache = (patient, by_day, refs)
         return by_day, refs
 
-    def _replaced(self, rows: list[int]) -> dict[int, ClaimId]:
+    def _replaced(self, rows: list[int], ids: dict[int, ClaimId]) -> dict[int, ClaimId]:
         """RULES.md §3 (revision 2): a replacement (7) replaces the patient's earlier claims of its CLM01."""
         seen: dict[str, list[int]] = {}  # CLM01 -> earlier claim numbers, in run order
         replaced: dict[int, ClaimId] = {}
         for row in rows:
             claim = self._claim[row]
-            claim_id = self._claim_id(claim)
+            claim_id = ids[claim]
             earlier = seen.setdefault(claim_id, [])
             if claim in earlier:
                 continue
@@ -258,18 +265,18 @@ class EpisodeIndex:
         start = self._claim_id_end[claim - 1] if claim else 0
         return ClaimId(self._claim_ids[start : self._claim_id_end[claim]].decode("utf-8", "surrogatepass"))
 
-    def _episode_line(self, row: int) -> EpisodeLine:
+    def _episode_line(self, row: int, claim_id: ClaimId, day: date) -> EpisodeLine:
         claim = self._claim[row]
         flags = self._flags[row]
         return EpisodeLine(
             (self._claim_file[claim], self._claim_offset[claim]),
-            self._claim_id(claim),
+            claim_id,
             self._big_lines.get(row, self._line[row]),
             self._strings[self._code[row]],
             _STEPS[flags & ~_PRODUCT_FLAG],
             bool(flags & _PRODUCT_FLAG),
             self._strings[self._claim_bill[claim]],
-            date.fromordinal(self._day[row]),
+            day,
         )
 
     def stats(self) -> dict[str, int]:

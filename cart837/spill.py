@@ -48,6 +48,25 @@ class SpillList(Generic[T]):
         for item in items:
             self.append(item)
 
+    def extend_list(self, other: SpillList[T]) -> None:
+        """Add another list's items at the end; its spilled batches are copied as bytes, not unpickled.
+
+        A split file's parts each bring their findings (cart837.split): most of them on disk.
+        """
+        if other._file is None:
+            self.extend(other)
+            return
+        self.extend(other._head)
+        other._flush()
+        self._flush()
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="cart837-spill-")  # noqa: SIM115 - lives with the list
+        self._file.seek(0, os.SEEK_END)
+        other._file.seek(0)
+        while block := other._file.read(1 << 20):
+            self._file.write(block)
+        self._size += len(other) - len(other._head)
+
     def _flush(self) -> None:
         if not self._pending:
             return

@@ -88,6 +88,7 @@ class _Prepared:
     data: bytes
     element: bytes
     notes: tuple[str, ...]
+    bodies: list[str]  # each segment's text without its terminator (segment.split_bodies)
 
     def tag(self, index: int) -> str:
         """Return the id of segment `index` (0-based), read from the original bytes."""
@@ -138,26 +139,24 @@ def _prepare(data: bytes, file: str) -> _Prepared:
         delimiters = read_isa(data, start, file)
     except Cart837Error as error:
         raise ValidationError(f"pyx12 cannot read this file: {error.message}", error.location) from None
-    term = delimiters.segment
+    term = delimiters.segment.decode("latin-1")
     bodies, ends = split_bodies(data[start:], delimiters)
     offsets: array[int] = array("q", [start])
     offsets.extend(start + end for end in ends[:-1])
-    parts = [body.encode("latin-1") + term for body in bodies]
-    if bodies and offsets[-1] + len(bodies[-1]) >= len(data):
-        parts[-1] = parts[-1][: -len(term)]  # an unterminated tail stays unterminated
-    text = b"".join(parts).decode("latin-1")
-    notes = _routing_notes(parts, delimiters.element, term)
-    return _Prepared(text, offsets, data, delimiters.element, notes)
+    unterminated = bool(bodies) and offsets[-1] + len(bodies[-1]) >= len(data)
+    text = term.join(bodies) + ("" if unterminated or not bodies else term)  # an unterminated tail stays so
+    element = delimiters.element.decode("latin-1")
+    return _Prepared(text, offsets, data, delimiters.element, _routing_notes(bodies, element), bodies)
 
 
-def _routing_notes(parts: list[bytes], sep: bytes, term: bytes) -> tuple[str, ...]:
+def _routing_notes(bodies: list[str], sep: str) -> tuple[str, ...]:
     """Say which GS08/ST03 labels pyx12 checks with its 005010X223A2 map instead."""
     notes: list[str] = []
     group_label = ""
-    for raw in parts:
-        if raw[:3] not in (b"GS" + sep, b"ST" + sep):
+    for body in bodies:
+        if body[:3] not in ("GS" + sep, "ST" + sep):
             continue
-        elements = raw.rstrip(term).decode("latin-1").split(sep.decode("latin-1"))
+        elements = body.split(sep)
         if elements[0] == "GS":
             group_label = elements[GS_VERSION].strip() if len(elements) > GS_VERSION else ""
             if group_label in ROUTED_LABELS:
@@ -349,14 +348,12 @@ def _contexts(prepared: _Prepared) -> tuple[list[str], bytearray]:
     A segment after a CLM belongs to that claim until the next HL or SE; the HL loops before a
     claim (subscriber, patient) belong to the claim that follows them in the transaction.
     """
-    text = prepared.text
-    term = text[105] if len(text) > 105 else "~"
     element = prepared.element.decode("latin-1")
     claims: list[str] = []
     phi = bytearray()
     pending: list[int] = []  # segments of the HL loops waiting for their claim
     current, person, collecting = "", False, False
-    for index, segment in enumerate(text.split(term)[: len(prepared.offsets)]):
+    for index, segment in enumerate(prepared.bodies):
         parts = segment.split(element)
         tag = parts[0].strip()
         if tag == "NM1":

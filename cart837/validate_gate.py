@@ -12,9 +12,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cart837.atomic import write_atomically
-from cart837.errors import Location, ValidationError
+from cart837.errors import Location, ValidationError, X12SyntaxError
 from cart837.pyx12_maps import PYX12_VERSION
 from cart837.validate import IgError, ValidationReport, validate_path
+from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, read_isa
+from cart837.x12.envelope import (
+    ISA_COMPONENT,
+    ISA_CONTROL,
+    ISA_DATE,
+    ISA_RECEIVER,
+    ISA_RECEIVER_QUALIFIER,
+    ISA_REPETITION,
+    ISA_SENDER,
+    ISA_SENDER_QUALIFIER,
+    ISA_TIME,
+    ISA_USAGE,
+    ISA_VERSION,
+)
 
 
 def new_errors(before: ValidationReport, after: ValidationReport) -> list[IgError]:
@@ -65,52 +79,36 @@ def own_ta1(data: bytes, code: str) -> str | None:
     Used only where pyx12 made no acknowledgment at all (it cannot read the interchange): the
     TA1 says the interchange was rejected and why (TA105), nothing about its content.
     """
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:106]
-    if len(head) < 106 or not head.startswith(b"ISA"):
+    head = data.lstrip(BOM + WHITESPACE)[:ISA_LENGTH]
+    try:
+        delimiters = read_isa(head, 0)
+    except X12SyntaxError:
         return None
-    text = head.decode("latin-1")
-    separator, terminator = text[3], text[105]
-    elements = text[:105].split(separator)
-    if len(elements) != 17:
-        return None
-    isa = separator.join(
-        [
-            "ISA",
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            elements[7],
-            elements[8],
-            elements[5],
-            elements[6],
-            time.strftime("%y%m%d"),
-            time.strftime("%H%M"),
-            elements[11],
-            elements[12],
-            "000000000",
-            "0",
-            elements[15],
-            elements[16],
-        ]
-    )
+    separator, terminator = delimiters.element.decode("latin-1"), delimiters.segment.decode("latin-1")
+    elements = head[: ISA_LENGTH - 1].decode("latin-1").split(separator)
+    isa = ["ISA", "00", " " * 10, "00", " " * 10]  # ISA01-04: no authorization or security information
+    isa += [elements[ISA_RECEIVER_QUALIFIER], elements[ISA_RECEIVER]]  # back to the sender: the two swap
+    isa += [elements[ISA_SENDER_QUALIFIER], elements[ISA_SENDER], time.strftime("%y%m%d"), time.strftime("%H%M")]
+    isa += [elements[ISA_REPETITION], elements[ISA_VERSION], "000000000", "0"]  # ISA13 renumbered when written
+    isa += [elements[ISA_USAGE], elements[ISA_COMPONENT]]
     note = TA1_NOTES.get(code, "024")
-    ta1 = separator.join(["TA1", elements[13], elements[9], elements[10], "R", note])
-    return f"{isa}{terminator}{ta1}{terminator}IEA{separator}0{separator}000000000{terminator}\n"
+    ta1 = separator.join(["TA1", elements[ISA_CONTROL], elements[ISA_DATE], elements[ISA_TIME], "R", note])
+    trailer = separator.join(["IEA", "0", "000000000"])
+    return f"{separator.join(isa)}{terminator}{ta1}{terminator}{trailer}{terminator}\n"
 
 
 def renumber(ack: str, number: int) -> str:
     """Return an acknowledgment interchange with ISA13 and IEA02 set to `number` (9 digits)."""
-    if not ack.startswith("ISA") or len(ack) < 106:
+    if not ack.startswith("ISA") or len(ack) < ISA_LENGTH:
         return ack
-    separator = ack[3]
-    elements = ack[:106].split(separator)
-    if len(elements) < 17:
+    separator = ack[len("ISA")]
+    elements = ack[:ISA_LENGTH].split(separator)
+    if len(elements) <= ISA_COMPONENT:
         return ack
-    old = elements[13]
-    elements[13] = f"{number:09d}"
+    old = elements[ISA_CONTROL]
+    elements[ISA_CONTROL] = f"{number:09d}"
     head = separator.join(elements)
-    body = ack[106:]
+    body = ack[ISA_LENGTH:]
     trailer = re.compile(rf"IEA{re.escape(separator)}(\d+){re.escape(separator)}{re.escape(old)}")
     body = trailer.sub(lambda m: f"IEA{separator}{m.group(1)}{separator}{number:09d}", body)
     return head + body

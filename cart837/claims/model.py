@@ -133,7 +133,8 @@ class Claim(NamedTuple):
 
     def _payer_claim_control(self) -> Segment | None:
         return next(
-            (s for s in self.header if s.tag == "REF" and s.element(REF_QUALIFIER) == REF_PAYER_CLAIM_CONTROL), None
+            (s for s in self.header if s.elements[0] == "REF" and s.element(REF_QUALIFIER) == REF_PAYER_CLAIM_CONTROL),
+            None,
         )
 
     def note_segment(self, text: str) -> str | None:

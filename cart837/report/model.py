@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cart837.claims.fields import SV2_CHARGE
 from cart837.ids import ClaimId, FindingId, RuleId
+from cart837.report.segments import segment_elements
 from cart837.report.worklist import WorkItem, ordered
 from cart837.results import claim_dollars, money
 from cart837.rules.base import Severity
@@ -33,9 +35,10 @@ def dollars(amount: Decimal | None) -> str:
 
 def segment_charge(segment: str, delimiters: Mapping[str, str | None]) -> Decimal | None:
     """Return SV203 of an SV2 segment's text, or None."""
-    elements = segment.rstrip(delimiters.get("segment") or "~").split(delimiters.get("element") or "*")
+    elements = segment_elements(segment, delimiters)[0]
     try:
-        return Decimal(elements[3]) if len(elements) > 3 and elements[3] else None
+        charge = elements[SV2_CHARGE] if len(elements) > SV2_CHARGE else ""
+        return Decimal(charge) if charge else None
     except InvalidOperation:
         return None
 

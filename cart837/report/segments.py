@@ -26,7 +26,7 @@ class ElementChange:
     after: str
 
 
-def _split(text: str, delimiters: Mapping[str, str | None]) -> tuple[list[str], str]:
+def segment_elements(text: str, delimiters: Mapping[str, str | None]) -> tuple[list[str], str]:
     """Return a segment's elements and its terminator ("" when the text has none)."""
     separators = Delimiters(
         element=(delimiters.get("element") or "*").encode("latin-1"),
@@ -45,10 +45,10 @@ def compare(before: str, after: str | None, delimiters: Mapping[str, str | None]
 
     With no `after` (a flag) nothing is marked: the segment is shown as it is.
     """
-    old, old_end = _split(before, delimiters)
+    old, old_end = segment_elements(before, delimiters)
     if after is None:
         return [Piece(before)], []
-    new, new_end = _split(after, delimiters)
+    new, new_end = segment_elements(after, delimiters)
     separator = delimiters.get("element") or "*"
     return _pieces(old, new, separator, old_end), _pieces(new, old, separator, new_end)
 
@@ -80,8 +80,8 @@ def changes(before: str | None, after: str | None, delimiters: Mapping[str, str 
     """Return the elements that differ, named like `SV205` (nothing for a flag)."""
     if before is None or after is None:
         return []
-    old, _ = _split(before, delimiters)
-    new, _ = _split(after, delimiters)
+    old, _ = segment_elements(before, delimiters)
+    new, _ = segment_elements(after, delimiters)
     tag = new[0] if new else ""
     out: list[ElementChange] = []
     for index in range(1, max(len(old), len(new))):

@@ -46,7 +46,7 @@ def check(ctx: RuleContext) -> list[Proposal]:
     else:
         proposals.extend(_sent_twice(ctx))
     proposals.extend(_reference(claim))
-    if ctx.medicare_ffs:
+    if claim.frequency in (REPLACEMENT, VOID) and ctx.medicare_ffs:  # an original needs no change reason
         proposals.extend(_change_reason(ctx))
     return proposals
 

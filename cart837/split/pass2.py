@@ -140,7 +140,7 @@ def _join(
                 if sink is not None:
                     sink.write(block)
         discard_temp(output.temp)
-        result.findings.extend(part.findings)
+        result.findings.extend_list(part.findings)
         result.patients.update(part.patients)
         result.changes.extend(part.changes)
         result.held.extend(part.held)

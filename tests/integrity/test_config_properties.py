@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cart837.config import Config, RuleMode, from_mapping
-from cart837.rules import all_rules
+from cart837.rules import all_rules, known_rules
 from cart837.rules.base import Finding
 from tests.integrity.properties import fix_bytes
 from tests.integrity.support import LiteFile, envelope_problems
@@ -105,7 +105,7 @@ def files(draw: st.DrawFn) -> bytes:
 
 
 def _config(raw: dict[str, Any]) -> Config:
-    return from_mapping(raw, {rule.id: rule.modes for rule in all_rules()}, "drawn")
+    return from_mapping(raw, known_rules(), "drawn")
 
 
 def _frequency(raw: bytes) -> str:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cart837.config import Config, from_mapping
-from cart837.rules import all_rules
+from cart837.rules import all_rules, known_rules
 from tests.integrity.properties import check_nothing_lost
 from tests.support import ClaimSpec, Line, Style, gen837i, interchange
 
@@ -62,7 +62,7 @@ def rule_configs(draw: st.DrawFn) -> Config:
         "prefer_x_modifiers": draw(st.booleans()),
         "bundled_admin_action": draw(st.sampled_from(["flag", "noncovered"])),
     }
-    return from_mapping(raw, {rule.id: rule.modes for rule in all_rules()}, "drawn")
+    return from_mapping(raw, known_rules(), "drawn")
 
 
 @SLOW

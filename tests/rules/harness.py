@@ -12,7 +12,7 @@ from cart837.config import Config, from_mapping
 from cart837.inputs import expand_inputs
 from cart837.parallel import build_index
 from cart837.results import FileResult, RunMode
-from cart837.rules import all_rules
+from cart837.rules import known_rules
 from cart837.rules.engine import Engine
 from tests.support import Loop, Person, Style, Subscriber, interchange
 
@@ -39,8 +39,7 @@ def wrap(claims: list[tuple[Patient, str]]) -> bytes:
 
 def config_of(raw: dict[str, Any] | None) -> Config:
     """Return the configuration of a case (defaults plus its partial table)."""
-    known = {r.id: r.modes for r in all_rules()}
-    return from_mapping(raw or {}, known, "case") if raw else Config()
+    return from_mapping(raw or {}, known_rules(), "case") if raw else Config()
 
 
 def run_fix(

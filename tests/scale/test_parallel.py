@@ -16,7 +16,7 @@ from cart837.cli import main
 from cart837.config import Config, from_mapping
 from cart837.errors import Cart837Error, Location, X12SyntaxError
 from cart837.results import FileStatus
-from cart837.rules import all_rules
+from cart837.rules import known_rules
 from tests.support import generate, visible
 
 
@@ -101,7 +101,7 @@ def test_library_api_returns_what_the_cli_reports(tmp_path: Path) -> None:
 
 
 def test_config_and_errors_pickle_for_workers() -> None:
-    known = {rule.id: rule.modes for rule in all_rules()}
+    known = known_rules()
     config = from_mapping(
         {"rules": {"CART-010": "flag"}, "payers": {"00301": {"product_revenue_code": "0636"}}}, known, "x.toml"
     )

@@ -20,6 +20,19 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spill, "BATCH", 3)
 
 
+@pytest.mark.parametrize(("before", "after"), [(0, 0), (2, 0), (4, 9), (30, 0), (30, 12)])
+def test_a_list_extended_by_spilled_lists_keeps_every_item_in_order(before: int, after: int) -> None:
+    """A split file's findings: the parts' lists are joined in order, their spilled batches as bytes."""
+    joined: SpillList[int] = SpillList(range(before))
+    parts = [SpillList(range(1000, 1003)), SpillList(range(2000, 2017)), SpillList(range(3000, 3011))]
+    for part in parts:
+        joined.extend_list(part)
+    joined.extend(range(4000, 4000 + after))
+    expected = [*range(before), *range(1000, 1003), *range(2000, 2017), *range(3000, 3011), *range(4000, 4000 + after)]
+    assert len(joined) == len(expected) and list(joined) == expected
+    assert pickle.loads(pickle.dumps(joined)) == expected
+
+
 def test_items_past_the_head_go_to_disk_and_come_back_in_order() -> None:
     items = SpillList(range(4))
     items.extend(range(4, 23))
