@@ -22,6 +22,8 @@ class _PartChecker(EnvelopeChecker):
     """Pass 1 over a part: the counts of a group or interchange opened before the part are unknown here.
 
     Their GE01/IEA01 are recorded (with what this part counted) for `fold` to check in order.
+    (An interpreted subclass: if x12/envelope.py joins setup.py's mypyc HOT list, EnvelopeChecker
+    needs `@mypyc_attr(allow_interpreted_subclasses=True)`.)
     """
 
     inherited_group: bool = False

@@ -222,3 +222,30 @@ def test_dask_runs_a_big_file_as_parts(
     name = many_interchanges.name
     assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
     assert sorted(p.name for p in (tmp_path / "remote").iterdir()) == [".cart837-output", name]
+
+
+def test_in_place_diff_and_skip_on_a_split_file(one_interchange: Path, tmp_path: Path) -> None:
+    """--in-place (the parts' temp files sit beside the input), diff, and --skip by finding id."""
+    fixed = []
+    for jobs in (1, 2):
+        copy = tmp_path / f"in{jobs}" / one_interchange.name
+        copy.parent.mkdir()
+        copy.write_bytes(one_interchange.read_bytes())
+        done = run("fix", str(copy), "--in-place", "--jobs", str(jobs), *SPLIT)
+        assert done.code == 0, done.stderr
+        fixed.append(copy.read_bytes())
+        assert sorted(p.name for p in copy.parent.iterdir()) == [copy.name]
+    assert fixed[0] == fixed[1] != one_interchange.read_bytes()
+    diffs = [run("diff", str(one_interchange), "--jobs", str(jobs), *SPLIT) for jobs in (1, 2)]
+    assert diffs[0].stdout == diffs[1].stdout and diffs[0].code == diffs[1].code and diffs[0].stdout
+    report = report_of(_fix(one_interchange, tmp_path / "ids", 1)[1] / "r.json")["files"][0]
+    fixes = [f["id"] for f in report["findings"] if f["fixed"]]
+    skip = ",".join([fixes[0], fixes[len(fixes) // 2], fixes[-1]])  # in the first, a middle and the last part
+    single, single_out = _fix(one_interchange, tmp_path / "skip", 1, "--skip", skip)
+    split, split_out = _fix(one_interchange, tmp_path / "skip", 2, "--skip", skip)
+    assert (split.code, _messages(split)) == (single.code, _messages(single))
+    assert (split_out / "r.json").read_bytes() == (single_out / "r.json").read_bytes()
+    assert set(report_of(split_out / "r.json")["files"][0]["decisions"]) == set(skip.split(","))
+    unknown = fixes[0][:-4] + "ffff"  # this file's tag, no finding: the file fails in both runs alike
+    refused = [_fix(one_interchange, tmp_path / f"unknown{n}", n, "--skip", unknown)[0] for n in (1, 2)]
+    assert refused[0].code == refused[1].code == 2 and _messages(refused[0]) == _messages(refused[1])
