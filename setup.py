@@ -24,10 +24,22 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 # The per-claim path, measured (README, Performance): only modules that got faster compiled stay
-# here. Paths relative to this file; they must pass `mypy --strict` (make lint).
+# here, and none whose classes are pickled (spill files, --jobs, Dask) or patched by tests: a
+# compiled frozen dataclass cannot be unpickled and a compiled class takes no new attributes.
+# The rule modules (cartNNN_*.py) stay interpreted: a compiled function has no docstring, and a
+# rule's docstring is its documentation (`cart837 rules`, docs/rules.md). Paths relative to this
+# file; they must pass `mypy --strict` (make lint).
 HOT = [
     "cart837/x12/segment.py",
     "cart837/claims/summary.py",
+    "cart837/claims/reader.py",
+    "cart837/claims/fields.py",
+    "cart837/claims/writer.py",
+    "cart837/rules/_collapse.py",
+    "cart837/rules/_lines.py",
+    "cart837/rules/_markers.py",
+    "cart837/rules/_same_day.py",
+    "cart837/rules/ids.py",
 ]
 # Written by every build that decides, read by `make test` and tests/test_build.py.
 KIND_FILE = Path("build") / "cart837-build-kind"

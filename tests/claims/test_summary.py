@@ -30,6 +30,7 @@ from tests.support import (
     Style,
     generate,
     interchange,
+    is_compiled,
     stream_join,
 )
 
@@ -52,6 +53,11 @@ def _expected(block: ClaimBytes, relevant: Any) -> ClaimSummary:
     return ClaimSummary(claim.id, claim.bill_type, claim.payer_id, claim.patient.key, claim.patient.member_id, lines)
 
 
+# Compiled, read_summary calls read_claim directly and the spy sees nothing: the fallback counts are
+# checked on the source run (make pytest-pure, CI); the results are compared on both builds.
+SPY_BLIND = is_compiled(summary_module)
+
+
 @contextmanager
 def _fallbacks() -> Iterator[list[str]]:
     """Count the claims read_summary hands to read_claim (their ids, in order)."""
@@ -72,7 +78,7 @@ def _check(data: bytes) -> int:
         for block in blocks:
             for relevant in (_everything, _odd_revenue):
                 assert read_summary(block, "t", relevant) == _expected(block, relevant)
-    assert taken == [], "a well-formed claim must not need read_claim"
+    assert taken == [] or SPY_BLIND, "a well-formed claim must not need read_claim"
     return len(blocks)
 
 
@@ -112,5 +118,5 @@ def test_an_unusual_line_falls_back_and_gives_what_its_plain_twin_gives(odd: dic
     blocks = [stream_join(interchange(Style(), 1, [[spec]])).claims[0] for spec in (plain, unusual)]
     with _fallbacks() as taken:
         fast, slow = (read_summary(block, "t", _everything) for block in blocks)
-    assert taken == [unusual.id]
+    assert taken == [unusual.id] or SPY_BLIND
     assert slow == fast and len(fast.lines) == 3 and fast.lines[2][1:3] == ("0874", "38228")
