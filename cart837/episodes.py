@@ -10,7 +10,7 @@ takes 41 MB (~56 bytes a line); dicts of EpisodeLine lists took pass 1 to 252 MB
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
@@ -165,6 +165,18 @@ class EpisodeIndex:
             number = self._string_ids[text] = len(self._strings)
             self._strings.append(text)
         return number
+
+    @classmethod
+    def merged(cls, parts: Iterable[EpisodeIndex]) -> EpisodeIndex:
+        """Return pass-1 indexes merged in order (files in input order, a split file's parts in file order).
+
+        The one pass-1 merge: in process, in a pool, on Dask and over a split file's parts. Each
+        part is merged as it arrives, so only the merged index and one part are held at a time.
+        """
+        index = cls()
+        for part in parts:
+            index.merge(part)
+        return index
 
     def merge(self, other: EpisodeIndex) -> None:
         """Append another index's lines (e.g. one file's, from a worker) after this one's.

@@ -161,16 +161,18 @@ def _taken(future: Any) -> Any:
 def merge_indexes(parts: Iterable[EpisodeIndex | Cart837Error]) -> tuple[EpisodeIndex, dict[int, Cart837Error]]:
     """Merge per-file pass-1 results, in input order, into one index; the failures by file number.
 
-    The one pass-1 merge: in process, in a pool and on Dask (cart837.distributed).
+    In process, in a pool and on Dask (cart837.distributed); the merge itself is EpisodeIndex.merged.
     """
-    index = EpisodeIndex()
     failures: dict[int, Cart837Error] = {}
-    for number, part in enumerate(parts):
-        if isinstance(part, Cart837Error):
-            failures[number] = part
-        else:
-            index.merge(part)
-    return index, failures
+
+    def indexes() -> Iterator[EpisodeIndex]:
+        for number, part in enumerate(parts):
+            if isinstance(part, Cart837Error):
+                failures[number] = part
+            else:
+                yield part
+
+    return EpisodeIndex.merged(indexes()), failures
 
 
 def process_files(

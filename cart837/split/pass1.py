@@ -150,12 +150,9 @@ def fold(display: str, parts: Sequence[Part], found: Sequence[PartIndex | Cart83
 
 
 def merged_index(found: Sequence[PartIndex | Cart837Error]) -> EpisodeIndex:
-    """Merge the parts' indexes in order into the file's (as the per-file merge does)."""
-    index = EpisodeIndex()
-    for outcome in found:
-        assert not isinstance(outcome, Cart837Error)
-        index.merge(outcome.index)
-    return index
+    """Merge the parts' indexes in order into the file's (EpisodeIndex.merged, as for files)."""
+    assert not any(isinstance(outcome, Cart837Error) for outcome in found)
+    return EpisodeIndex.merged(outcome.index for outcome in found if not isinstance(outcome, Cart837Error))
 
 
 @dataclass(frozen=True, slots=True)
