@@ -171,7 +171,7 @@ def glob_escape(name: str) -> str:
 def _walk_temps(folder: Path, recursive: bool) -> Iterator[Path]:
     for root, _dirs, files in os.walk(folder):
         for name in files:
-            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+            if is_temp_name(Path(root, name)):
                 yield Path(root, name)
         if not recursive:
             return

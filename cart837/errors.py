@@ -42,37 +42,6 @@ class Code(StrEnum):
     STOPPED = "S-STOPPED"
 
 
-CODE_MEANINGS: dict[Code, str] = {
-    Code.USAGE: "the command line cannot work (options, -o equal to an input, several inputs to stdout)",
-    Code.READ: "a file or directory cannot be read (permissions, I/O error, dangling link)",
-    Code.WRITE: "an output, report, results file or acknowledgment cannot be written (names the path)",
-    Code.EMPTY: "the file holds no X12 data",
-    Code.ISA: "no ISA at the start, or a short or garbled ISA (its delimiters cannot be used)",
-    Code.ENVELOPE: "envelopes out of order or unclosed (ISA/GS/ST/SE/GE/IEA)",
-    Code.SE01: "SE01 is not the transaction's segment count",
-    Code.SE02: "SE02 does not match ST02",
-    Code.GE01: "GE01 is not the group's transaction count",
-    Code.GE02: "GE02 does not match GS06",
-    Code.IEA01: "IEA01 is not the interchange's group count",
-    Code.IEA02: "IEA02 does not match ISA13",
-    Code.TRUNCATED: "the input ends inside a segment, transaction, group or interchange",
-    Code.BINARY: "control bytes inside the segment data",
-    Code.X12: "another X12 syntax problem",
-    Code.NOT_837I: "well-formed X12 but not a 5010 837I (837P, 835, 4010, ...)",
-    Code.CLAIM: "a claim's loops or fields cannot be read",
-    Code.VALIDATION: "fix --validate: pyx12 found the output worse than the input, or could not run",
-    Code.CONFIG: "the configuration file has an unknown key or a bad value",
-    Code.REPORT: "a JSON report that cannot be read (cart837 report)",
-    Code.DECISIONS: "a decisions file that cannot be read, or a finding id (--skip/--only) that names no finding",
-    Code.DASK: "the Dask cluster cannot be used (extra not installed, bad address, no workers, all lost)",
-    Code.WORKER: "the worker process or Dask task running the file died",
-    Code.INVARIANT: "a bug: an edit broke a guarantee, the output was not written",
-    Code.INTERNAL: "a bug: an unexpected exception (rerun with -v for the traceback)",
-    Code.NOT_X12: "skipped: a readable file in a scanned directory that is not X12",
-    Code.NOT_FILE: "skipped: a scanned entry that is not a regular file (FIFO, socket, device)",
-    Code.STOPPED: "not processed: the run was stopped (SIGINT/SIGTERM) before the file was done",
-}
-
 _ELEMENT_CODES = {code.value[2:]: code for code in (Code.SE01, Code.SE02, Code.GE01, Code.GE02, Code.IEA01, Code.IEA02)}
 
 

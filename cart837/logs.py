@@ -22,8 +22,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -341,27 +340,3 @@ def announce(level: str, event: str, text: str, **fields: Any) -> None:
     record["message"] = text
     record.update(fields)
     write_line(stream, json.dumps(redact_phi(None, level, record), default=str))
-
-
-@contextmanager
-def capture() -> Iterator[list[MutableMapping[str, Any]]]:
-    """Collect every record cart837 logs, at any level, as dicts (tests)."""
-    saved = _STATE.bound
-    entries: list[MutableMapping[str, Any]] = []
-
-    def keep(_logger: object, method: str, event: MutableMapping[str, Any]) -> str:
-        event.setdefault("log_level", method)
-        entries.append(dict(event))
-        return ""
-
-    import structlog
-
-    _STATE.bound = structlog.wrap_logger(
-        LineWriter(io.StringIO()),
-        processors=[redact_phi, keep],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
-    ).bind()
-    try:
-        yield entries
-    finally:
-        _STATE.bound = saved
