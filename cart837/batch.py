@@ -130,7 +130,7 @@ class Batch:
     keep_changes: bool = False
     gate: OutputGate | None = None
     hold: Path | None = None  # fix --hold DIR: claims with a finding at least `hold_on` go there
-    hold_on: str = "error"
+    hold_on: Severity = Severity.ERROR
     decisions: Decisions = field(default_factory=Decisions)
     interest: Interest = field(init=False)
     _held: set[int] = field(default_factory=set, init=False)  # the current file's held claims: CLM offsets out
@@ -221,7 +221,7 @@ class Batch:
     ) -> Iterator[bytes]:
         written = 0  # bytes yielded so far: where the claim `fix` is asked about starts in the output
         holding = self.hold is not None and self.mode is RunMode.FIX
-        hold_rank = Severity(self.hold_on).rank
+        hold_rank = self.hold_on.rank
         occurrences = {} if occurrences is None else occurrences  # a split file's part reports its keys
 
         def fix(event: ClaimBytes) -> Claim | None:

@@ -29,6 +29,7 @@ from cart837.errors import Cart837Error, Code
 from cart837.ids import RuleId
 from cart837.inputs import InputFile
 from cart837.results import FileResult, FileStatus, RunMode
+from cart837.rules.base import Severity
 from cart837.rules.engine import Engine
 
 if TYPE_CHECKING:  # a process pool only for --jobs N: one file at a time does not import multiprocessing
@@ -52,7 +53,7 @@ class RunSettings:
     gate: OutputGate | None = None
     logging: logs.LogSettings | None = None  # log in workers as in the parent; None leaves them alone
     hold: Path | None = None  # fix --hold DIR
-    hold_on: str = "error"  # the least severity that holds a claim
+    hold_on: Severity = Severity.ERROR  # the least severity that holds a claim
     decisions: Decisions = Decisions()  # frozen: safe as a default
     split_size: int = split.SPLIT_SIZE  # with jobs > 1, files of at least this many bytes run as parts
 

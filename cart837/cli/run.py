@@ -23,6 +23,7 @@ from cart837.errors import Cart837Error, Code
 from cart837.inputs import InputFile, expand_inputs
 from cart837.parallel import RunSettings
 from cart837.results import FileResult, FileStatus, RunMode
+from cart837.rules.base import Severity
 from cart837.split import SplitFile
 from cart837.summary import Summary
 
@@ -90,7 +91,7 @@ def run(options: RunOptions) -> None:
             gate=_validation_gate() if options.validate else None,
             logging=logs.current(),
             hold=Path(options.hold) if options.hold else None,
-            hold_on=options.hold_on,
+            hold_on=Severity(options.hold_on),
             decisions=chosen,
         )
         if options.split_size is not None:
