@@ -249,3 +249,17 @@ def test_in_place_diff_and_skip_on_a_split_file(one_interchange: Path, tmp_path:
     unknown = fixes[0][:-4] + "ffff"  # this file's tag, no finding: the file fails in both runs alike
     refused = [_fix(one_interchange, tmp_path / f"unknown{n}", n, "--skip", unknown)[0] for n in (1, 2)]
     assert refused[0].code == refused[1].code == 2 and _messages(refused[0]) == _messages(refused[1])
+
+
+def test_a_transaction_number_in_two_parts_fixes_the_file_whole(one_interchange: Path, tmp_path: Path) -> None:
+    """Finding ids count a claim's repeats per (ISA13, GS06, ST02): parts cannot, so the file runs whole."""
+    data = re.sub(rb"ST\*837\*\d+\*", b"ST*837*0001*", one_interchange.read_bytes())
+    repeated = tmp_path / "repeated.837"
+    repeated.write_bytes(re.sub(rb"(SE\*\d+\*)\d+~", rb"\g<1>0001~", data))
+    single, single_out = _fix(repeated, tmp_path, 1)
+    split, split_out = _fix(repeated, tmp_path, 2)
+    assert "split_file_rerun" in split.stderr and "file_split" in split.stderr
+    assert single.code == split.code == 0 and _messages(split) == _messages(single)
+    for name in ("r.json", f"fixed/{repeated.name}"):
+        assert (split_out / name).read_bytes() == (single_out / name).read_bytes(), name
+    assert not [p for p in split_out.rglob("*") if is_temp_name(p)]
