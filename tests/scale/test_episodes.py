@@ -124,9 +124,11 @@ def test_merge_keeps_file_order_and_links_a_patient_across_files() -> None:
     visible = sum(map(len, merged_lines.values()))
     assert merged.stats()["lines"] == slow.stats()["lines"] > visible > merged.stats()["lines"] // 2
     assert merged_lines == _lines(slow, _patients(paths, config))
-    lines = next(iter(merged_lines.values()))
-    assert [line.claim[0] for line in lines] == sorted(line.claim[0] for line in lines)
-    assert {line.claim[0] for line in lines} == {0, 1}
+    # every patient's lines in file order; a patient whose first-copy claims were not replaced is in both
+    # (which patient comes first in the index depends on the hash seed, so no single one is picked)
+    for lines in merged_lines.values():
+        assert [line.claim[0] for line in lines] == sorted(line.claim[0] for line in lines)
+    assert any({line.claim[0] for line in lines} == {0, 1} for lines in merged_lines.values())
 
 
 def test_index_survives_pickling() -> None:
