@@ -132,6 +132,7 @@ class Batch:
     hold: Path | None = None  # fix --hold DIR: claims with a finding at least `hold_on` go there
     hold_on: Severity = Severity.ERROR
     decisions: Decisions = field(default_factory=Decisions)
+    stopped: Callable[[], bool] | None = None  # a stop asked from another thread (a Dask task): checked per chunk
     interest: Interest = field(init=False)
     _held: set[int] = field(default_factory=set, init=False)  # the current file's held claims: CLM offsets out
 
@@ -153,8 +154,8 @@ class Batch:
     ) -> FileResult:
         """Fix one file; on any error the file fails alone and no output is left behind.
 
-        A stop (SIGINT/SIGTERM) raises stop.Stopped out of here after removing the temp file.
-        `run` makes the output (default: both passes' second half over the whole file, `_run`).
+        A stop (SIGINT/SIGTERM, or `stopped` at an input chunk) raises stop.Stopped out of here after
+        removing the temp file. `run` makes the output (default: both passes' second half over the whole file, `_run`).
         """
         started = time.perf_counter()
         log.info("file_started", file=item.display)
@@ -196,7 +197,8 @@ class Batch:
             # Finding ids hash the input's sha256 (DESIGN.md, Finding ids): it is needed before the first claim.
             result.sha256_in = known.sha256 if known is not None else file_sha256(item.path)
             review = self.decisions.for_file(result.sha256_in)
-            stream = FileStream(source, item.display, self.interest, known=known)
+            reader = source if self.stopped is None else stop.CheckedReader(source, self.stopped)
+            stream = FileStream(reader, item.display, self.interest, known=known)
             for data in self._output(number, item, stream, result, review):
                 digest_out.update(data)
                 if sink is not None:

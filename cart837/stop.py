@@ -5,12 +5,14 @@ removed, nothing renamed); the run then writes its report, in which unfinished f
 `not processed`, prints its summary and exits 128 + the signal (130 for SIGINT, 143 for
 SIGTERM). The signal handler raises `Stopped` only inside `interruptible()` sections (the work
 on a file); elsewhere (writing a report line) it only records the request, checked between files.
+A thread no signal reaches (a Dask task) reads its input through `CheckedReader`, which raises
+`Stopped` at the next chunk once its run is told to stop.
 """
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -91,3 +93,23 @@ def interruptible() -> Iterator[None]:
         raise
     finally:
         _STATE.depth -= 1
+
+
+class CheckedReader:
+    """A binary input that raises Stopped before its next read once `stopped()` is true.
+
+    A chunk is megabytes (claims.stream.CHUNK_SIZE): the check costs nothing per claim.
+    """
+
+    __slots__ = ("source", "stopped")
+
+    def __init__(self, source: Any, stopped: Callable[[], bool]) -> None:
+        self.source = source
+        self.stopped = stopped
+
+    def read(self, size: int = -1) -> bytes:
+        """Read from the source unless a stop was asked for."""
+        if self.stopped():
+            raise Stopped(signal.SIGTERM)
+        data: bytes = self.source.read(size)
+        return data

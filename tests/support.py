@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
@@ -9,11 +10,12 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pyx12.error_handler
 import pyx12.params
@@ -82,6 +84,21 @@ def cart837_command(
     command = [str(script)] if script.is_file() else [sys.executable, "-c", "from cart837.cli import main; main()"]
     env = {**os.environ, "PYTHONPATH": CHILD_PYTHONPATH}
     return subprocess.run([*command, *args], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=300)
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int = 2, **options: Any) -> Iterator[Any]:
+    """A distributed.LocalCluster of `workers` one-thread worker processes (so everything really travels).
+
+    `options` go to LocalCluster (and on to each worker's nanny: `env`, `local_directory`).
+    """
+    import pytest
+
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is the `dask` extra")
+    with distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40, **options
+    ) as local:
+        yield local
 
 
 def visible(folder: Path, pattern: str = "*") -> list[Path]:

@@ -89,6 +89,7 @@ def _file_head(result: FileResult) -> dict[str, Any]:
         "held": list(result.held),
         "held_output": result.held_output,
         "decisions": list(result.decisions),
+        **({"warnings": list(result.warnings)} if result.warnings else {}),
     }
 
 

@@ -13,7 +13,7 @@ from typing import BinaryIO, Protocol
 from cart837 import logs, stop
 from cart837.atomic import AtomicFile, adopt_temp, discard_temp
 from cart837.batch import Batch, FileRun
-from cart837.claims.stream import FileStream, Resume
+from cart837.claims.stream import FileStream, Readable, Resume
 from cart837.errors import DecisionsError
 from cart837.inputs import InputFile
 from cart837.results import FileResult, FileStatus
@@ -55,7 +55,9 @@ def fix_part(batch: Batch, number: int, item: InputFile, part: Part, resume: Res
             size = 0
             with item.path.open("rb") as source:
                 source.seek(part.start - part.lead)
-                reader = PartReader(source, part.end - part.start + part.lead)
+                reader: Readable = PartReader(source, part.end - part.start + part.lead)
+                if batch.stopped is not None:  # a Dask task: the client's stop is checked per chunk
+                    reader = stop.CheckedReader(reader, batch.stopped)
                 stream = FileStream(reader, item.display, batch.interest, resume=resume)
                 for data in batch._output(number, item, stream, result, review, occurrences):
                     sink.write(data)

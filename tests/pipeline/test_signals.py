@@ -1,17 +1,20 @@
-"""Issue 16 item 2: clean stops on SIGINT and SIGTERM (real processes, real signals)."""
+"""Issue 16 item 2: clean stops on SIGINT and SIGTERM, and a killed Dask worker (real processes, real signals)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cart837.atomic import is_temp_name
 from tests.pipeline.support import command, environment, report_of, results_lines, start, wait_for
-from tests.support import generate
+from tests.support import dask_cluster, generate
 
 FILES = 10
 
@@ -42,14 +45,125 @@ def _batch(folder: Path, source: Path) -> Path:
 def test_a_stop_finishes_cleanly(
     reference: tuple[Path, bytes], tmp_path: Path, signum: int, jobs: int, whole_group: bool
 ) -> None:
+    _stop_part_way(reference, tmp_path, signum, ["--jobs", str(jobs)], whole_group)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
+    """Two Dask worker processes whose temp folder (TMPDIR, Dask's local directory) the tests can look into."""
+    scratch = tmp_path_factory.mktemp("dask-workers")
+    with dask_cluster(env={"TMPDIR": str(scratch)}, local_directory=str(scratch / "dask")) as local:
+        yield local, scratch
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_a_stop_under_dask_finishes_cleanly(
+    reference: tuple[Path, bytes], tmp_path: Path, cluster: tuple[Any, Path], signum: int
+) -> None:
+    import distributed
+
+    local, scratch = cluster
+    _stop_part_way(reference, tmp_path, signum, ["--dask", local.scheduler_address])
+    assert _our_files(scratch) == [], "a worker left a temp file in its temp folders"
+    with distributed.Client(local) as client:  # nothing of the run goes on writing once it has exited
+
+        def idle() -> bool:
+            executing = client.run(lambda dask_worker: dask_worker.state.executing_count)
+            return not any(executing.values())
+
+        assert wait_for(idle, seconds=10), "a task of the stopped run still runs on a worker"
+
+
+@pytest.mark.parametrize("retries", [0, 3], ids=["fails-at-once", "dask-retries"])
+def test_a_killed_dask_worker(
+    reference: tuple[Path, bytes], tmp_path: Path, cluster: tuple[Any, Path], retries: int
+) -> None:
+    """SIGKILL to a worker mid-file: the run ends; the file is E-WORKER or fixed again with a warning; no temp stays."""
+    import distributed
+
+    local, _ = cluster
     source, fixed = reference
     batch, out = _batch(tmp_path, source), tmp_path / "out"
     report, results = tmp_path / "report.json", tmp_path / "results.jsonl"
-    process = start(
-        "fix", str(batch), "-o", str(out), "--report", str(report), "--results", str(results), "--jobs", str(jobs)
-    )
+    local.scheduler.allowed_failures = retries  # Dask's default is 3: the task runs again elsewhere
+    client = distributed.Client(local)
     try:
-        assert wait_for(lambda: results.exists() and results.read_bytes().count(b"\n") >= 1), "no file finished"
+        process = start(*_fix_args(batch, out, report, results), "--dask", local.scheduler_address)
+        try:
+            assert wait_for(lambda: _lines(results) >= 1), "no file finished"
+            pid, temp = _worker_writing(client, out)
+            os.kill(pid, signal.SIGKILL)
+            _, stderr = process.communicate(timeout=600)  # the run must end, not wait for the dead worker
+        finally:
+            if process.poll() is None:
+                process.kill()
+    finally:
+        client.close()
+        local.scheduler.allowed_failures = 3
+    text = stderr.decode()
+    assert "Traceback" not in text
+    victim = str(batch / temp.name[1:].split(".837.")[0]) + ".837"  # .f03.837.XXXXXXXX.cart837-tmp
+    files = {f["path"]: f for f in report_of(report)["files"]}
+    if retries == 0:
+        assert process.returncode == 2, text  # a file failed (README, exit codes)
+        failed = [f for f in files.values() if f["status"] == "failed"]  # what was queued on that worker too
+        assert files[victim] in failed
+        assert all(f["code"] == "E-WORKER" and "Dask worker died" in f["error"] for f in failed)
+        assert all(f"cart837: error: {f['error']}" in text.splitlines() for f in failed)  # said, not silent
+    else:
+        assert process.returncode == 0, text
+        warning = files[victim]["warnings"][0]
+        assert "an earlier attempt at this file was killed part-way" in warning
+        assert f"cart837: warning: {warning}" in text.splitlines()
+    for path, entry in files.items():
+        written = out / Path(path).name
+        assert entry["status"] in ("changed", "failed")
+        assert written.read_bytes() == fixed if entry["status"] == "changed" else not written.exists()
+    assert [p.name for p in out.rglob("*") if is_temp_name(p)] == [], "the dead worker's temp file is still there"
+    assert [line["code"] for line in results_lines(results)] == [f["code"] for f in files.values()]
+
+
+def _fix_args(batch: Path, out: Path, report: Path, results: Path) -> list[str]:
+    return ["fix", str(batch), "-o", str(out), "--report", str(report), "--results", str(results)]
+
+
+def _lines(results: Path) -> int:
+    return results.read_bytes().count(b"\n") if results.exists() else 0
+
+
+def _worker_writing(client: Any, out: Path) -> tuple[int, Path]:
+    """Return the pid of a worker process with a temp file under `out` open, and that temp file (waits for one)."""
+    found: list[tuple[int, Path]] = []
+
+    def writing() -> bool:
+        for pid in client.run(os.getpid).values():
+            for descriptor in Path(f"/proc/{pid}/fd").glob("*"):
+                with contextlib.suppress(OSError):
+                    held = Path(os.readlink(descriptor))
+                    if held.parent == out and is_temp_name(held):
+                        found.append((pid, held))
+                        return True
+        return False
+
+    assert wait_for(writing), "no worker is writing a file"
+    return found[0]
+
+
+def _our_files(folder: Path) -> list[str]:
+    """Return what cart837 made (temp or spill files) under a folder."""
+    return [p.name for p in folder.rglob("*") if is_temp_name(p) or p.name.startswith("cart837")]
+
+
+def _stop_part_way(
+    reference: tuple[Path, bytes], tmp_path: Path, signum: int, options: list[str], whole_group: bool = False
+) -> None:
+    """Stop a 10-file run once a file is done; check the exit code, report, results, outputs and temp files."""
+    source, fixed = reference
+    batch, out = _batch(tmp_path, source), tmp_path / "out"
+    report, results = tmp_path / "report.json", tmp_path / "results.jsonl"
+    process = start(*_fix_args(batch, out, report, results), *options)
+    try:
+        assert wait_for(lambda: _lines(results) >= 1), "no file finished"
         if whole_group:
             os.killpg(process.pid, signum)  # Ctrl-C: the terminal signals the workers too
         else:

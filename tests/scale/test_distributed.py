@@ -12,6 +12,7 @@ from cart837.api import fix_many
 from cart837.cli import main
 from cart837.config import Config
 from tests.scale.test_parallel import make_batch
+from tests.support import dask_cluster
 
 distributed = pytest.importorskip("distributed", reason="dask[distributed] is the `dask` extra")
 
@@ -19,9 +20,7 @@ distributed = pytest.importorskip("distributed", reason="dask[distributed] is th
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """Start a two-worker local cluster (separate processes, so everything really travels)."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as local:
+    with dask_cluster() as local:
         yield local.scheduler_address
 
 
