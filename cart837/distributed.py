@@ -120,7 +120,8 @@ class _Run:
                     log.info("dask_run_stopped", seconds=round(ABANDON_SECONDS - (deadline - time.monotonic()), 3))
                     return
                 time.sleep(0.05)
-            log.warning("dask_tasks_still_running", seconds=ABANDON_SECONDS)
+            text = f"tasks of the stopped run still run on the Dask cluster after {ABANDON_SECONDS} s"
+            logs.warn("dask_tasks_still_running", text, seconds=ABANDON_SECONDS)
 
 
 def _absolute(item: InputFile) -> InputFile:

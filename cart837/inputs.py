@@ -140,7 +140,8 @@ class _Scan:
             info = folder.stat()
             identity = (info.st_dev, info.st_ino)
             if identity in self.visited:
-                log.warning("directory_already_read", directory=str(folder))  # a symlink loop or a second link
+                text = f"{folder}: not read again: the folder was already read (a symlink loop or a second link)"
+                logs.warn("directory_already_read", text, directory=str(folder))
                 return
             self.visited.add(identity)
             with os.scandir(folder) as listing:

@@ -23,7 +23,7 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -225,6 +225,7 @@ class _State:
     stream: TextIO | None = None
     bound: Any = None
     level: int = logging.WARNING
+    warnings: list[str] = field(default_factory=list)  # this run's `warn` texts, for its report
 
 
 _STATE = _State()
@@ -244,6 +245,7 @@ def configure(
     settings = LogSettings(verbosity, fmt, run_id)
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     _STATE.settings, _STATE.stream, _STATE.level = settings, stream, level
+    _STATE.warnings = []
     _STATE.bound = None  # made at the first record that passes `level`: structlog takes ~0.05 s to import
 
 
@@ -340,3 +342,22 @@ def announce(level: str, event: str, text: str, **fields: Any) -> None:
     record["message"] = text
     record.update(fields)
     write_line(stream, json.dumps(redact_phi(None, level, record), default=str))
+
+
+MAX_WARNINGS = 1000  # kept for the report; a library host that never reconfigures must not grow without end
+
+
+def warn(event: str, text: str, **fields: Any) -> None:
+    """Warn whoever runs cart837: one `cart837: warning: TEXT` line (a JSON record in JSON mode), not with -q.
+
+    The text is kept for the run's report (`warnings`); it names paths and counts, never PHI.
+    """
+    if len(_STATE.warnings) < MAX_WARNINGS:
+        _STATE.warnings.append(text)
+    if current().verbosity >= 0:
+        announce("warning", event, f"cart837: warning: {text}", **fields)
+
+
+def run_warnings() -> list[str]:
+    """Return the warnings of this run so far (`warn`), oldest first."""
+    return list(_STATE.warnings)

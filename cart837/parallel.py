@@ -288,7 +288,7 @@ class _PartInPool:
 
 
 def _worker_died(item: InputFile) -> FileResult:
-    log.error("worker_died", file=item.display)
+    log.info("worker_died", file=item.display)  # the failure itself is the file's error line
     result = FileResult(item.display, FileStatus.FAILED, internal_error=True, code=Code.WORKER.value)
     result.error = f"{item.display}: internal error: its worker process died (out of memory?)"
     return result

@@ -15,8 +15,6 @@ from cart837.errors import Cart837Error
 from cart837.inputs import InputFile
 from cart837.results import FileResult, FileStatus
 
-log = logs.get_logger()
-
 
 class RunAcks:
     """Where each input's acknowledgment goes, and the run's ISA13 sequence."""
@@ -55,6 +53,7 @@ class RunAcks:
         except OSError:
             ta1 = None
         if ta1 is None:
-            log.warning("no_acknowledgment_possible", file=item.display, code=result.code)
+            text = f"{item.display}: no acknowledgment written: pyx12 made no 999 and its ISA cannot be read for a TA1"
+            logs.warn("no_acknowledgment_possible", text, file=item.display, code=result.code)
             return
         self._writer.write_text(ta1, item.relative.with_name(item.relative.name + ".ta1"))

@@ -21,8 +21,6 @@ from cart837.errors import Code
 from cart837.inputs import InputFile, mark_output_tree
 from cart837.results import FileResult, file_dollars
 
-log = logs.get_logger()
-
 
 @dataclass(slots=True)
 class ResultsFile:
@@ -161,10 +159,12 @@ def remove_stale_beside(inputs: list[InputFile]) -> None:
     """--in-place: remove the temp files a killed run left beside these inputs (theirs only)."""
     removed = [found for item in inputs if not item.is_stdin for found in remove_stale_temps_of(item.path.resolve())]
     if removed:
-        log.warning("stale_temp_files_removed", count=len(removed))
+        text = f"removed {len(removed)} temp file(s) an earlier run left beside its inputs (killed mid-file)"
+        logs.warn("stale_temp_files_removed", text, count=len(removed))
 
 
 def _remove_stale(folder: Path, recursive: bool) -> None:
     removed = remove_stale_temps(folder, recursive=recursive)
     if removed:
-        log.warning("stale_temp_files_removed", folder=str(folder), count=len(removed))
+        text = f"{folder}: removed {len(removed)} temp file(s) an earlier run left (killed mid-file)"
+        logs.warn("stale_temp_files_removed", text, folder=str(folder), count=len(removed))

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from cart837 import __version__
+from cart837 import __version__, logs
 from cart837.atomic import AtomicFile
 from cart837.codes.tables import code_table_date
 from cart837.config import Config
@@ -203,6 +203,7 @@ class JsonReportWriter:
             "rules": rules_dict(),
             "config": config_dict(self.config, self.implicit),
             "worklist": [item.as_dict() for item in ordered(self.worklist)],
+            **({"warnings": warnings} if (warnings := logs.run_warnings()) else {}),
         }
         self._handle.write("\n], " + json.dumps(tail)[1:] + "\n")
         if self._output is not None:

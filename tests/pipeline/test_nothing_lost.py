@@ -59,6 +59,10 @@ def test_symlinked_folders_are_followed_once_and_loops_end(tmp_path: Path) -> No
     relative = [Path(p).relative_to(batch).as_posix() for p in processed]
     assert relative == ["alias/clean.edi", "car-t.837", "linked/linked.837"]
     assert (tmp_path / "out" / "linked" / "linked.837").is_file()
+    why = "not read again: the folder was already read (a symlink loop or a second link)"
+    texts = [f"{batch / 'alias' / 'loop'}: {why}", f"{batch / 'sub'}: {why}"]  # scanned in sorted order
+    assert [line for line in done.lines if "warning" in line] == [f"cart837: warning: {text}" for text in texts]
+    assert report_of(report)["warnings"] == texts  # in the report too
 
 
 def test_hidden_entries_are_left_out_of_scans_unless_named(tmp_path: Path) -> None:

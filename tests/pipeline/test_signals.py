@@ -208,3 +208,5 @@ def test_the_next_in_place_run_removes_what_a_killed_one_left_beside_its_inputs(
     done = run("fix", "--in-place", str(source))
     assert done.code == 0, done.stderr
     assert not ours.exists() and another.exists()
+    warning = "cart837: warning: removed 1 temp file(s) an earlier run left beside its inputs (killed mid-file)"
+    assert warning in done.lines
