@@ -110,9 +110,12 @@ class _Run:
 
         Finished futures are left alone: a finished part's output is removed by its done-callback.
         """
+        pending = [future for future in self.futures if not future.done()]
+        if not pending:
+            return  # every result is in (the generator closed after its last file): nothing runs
         with contextlib.suppress(Exception):  # a cluster that is gone has nothing left running
             self.client.run(_abandon_on_worker, self.token, on_error="return")
-            self.client.cancel([future for future in self.futures if not future.done()])
+            self.client.cancel(pending)
             deadline = time.monotonic() + ABANDON_SECONDS
             while time.monotonic() < deadline:
                 running = self.client.run(_running_on_worker, self.token, on_error="return")

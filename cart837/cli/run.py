@@ -282,8 +282,8 @@ def _process(
             done = len(inputs)
         finally:
             signum = stop.requested()
+            produced.close()  # now, not when collected: after a stop workers abandon their files; a Dask client closes
             if signum is not None:
-                produced.close()  # the pool's workers abandon their files too
                 for item in inputs[done:]:
                     report(_not_processed(item, signum))
     return results
