@@ -29,7 +29,7 @@ def read_claim(block: ClaimBytes, file: str) -> Claim:
     """Parse one claim block into a Claim."""
     location = Location(file, block.offset, block.segment_index, "CLM")
     delimiters = block.delimiters
-    context = _context(context_lists(block.subscriber, delimiters), context_lists(block.patient, delimiters))
+    context = _context(element_lists(block.subscriber, delimiters), element_lists(block.patient, delimiters))
     return _assemble(
         segment_list(block.data, delimiters), context, delimiters, location, block.interchange, block.transaction
     )
@@ -71,20 +71,6 @@ def element_lists(data: bytes | None, delimiters: Delimiters) -> list[list[str]]
         return []
     sep = delimiters.element.decode("latin-1")
     return [body.split(sep) for body in segment_texts(data, delimiters)]
-
-
-_CONTEXT_TAGS = ("SBR", "NM1", "DMG")  # all a Claim reads of 2000B/2000C: filing code, payer, patient
-
-
-def context_lists(data: bytes | None, delimiters: Delimiters) -> list[list[str]]:
-    """Return element_lists(data) of the SBR, NM1 and DMG segments only (no other segment is split)."""
-    if not data:
-        return []
-    sep = delimiters.element.decode("latin-1")
-    heads = tuple(tag + sep for tag in _CONTEXT_TAGS)
-    return [
-        body.split(sep) for body in segment_texts(data, delimiters) if body.startswith(heads) or body in _CONTEXT_TAGS
-    ]
 
 
 def get(elements: Elements, index: int) -> str:
