@@ -32,6 +32,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]
     return document, result.stderr
 
 
+REPORT_OPTIONS = {".json": "--report", ".md": "--report-md", ".html": "--report-html", ".csv": "--worklist"}
+
+
+def _fix_with_reports(source: Path, tmp_path: Path, *names: str) -> tuple[dict[str, Any], list[Path], str]:
+    """`fix SOURCE -o out.837` writing each named report (the JSON one first); return it, the paths, stderr."""
+    paths = [tmp_path / name for name in names]
+    reports = [arg for path in paths for arg in (REPORT_OPTIONS[path.suffix], str(path))]
+    result = CliRunner().invoke(main, ["fix", str(source), "-o", str(tmp_path / "out.837"), *reports])
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(paths[0].read_text(encoding="utf-8"))
+    return document, paths, result.stderr
+
+
 def _findings(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for entry in document["files"]:
         for finding in entry["findings"]:
@@ -115,26 +128,7 @@ def test_dollars_add_up_per_run(demo: tuple[dict[str, Any], str]) -> None:
 def test_one_claim_has_one_dollar_figure_in_every_report(tmp_path: Path) -> None:
     """The crosswalk demo claim: heading $5,300 but file row $13,700 before (a line counted per rule)."""
     source = DEMO / "cart-catiii-2025-crosswalk.837"
-    paths = [tmp_path / name for name in ("r.json", "r.md", "r.html", "w.csv")]
-    result = CliRunner().invoke(
-        main,
-        [
-            "fix",
-            str(source),
-            "-o",
-            str(tmp_path / "out.837"),
-            "--report",
-            str(paths[0]),
-            "--report-md",
-            str(paths[1]),
-            "--report-html",
-            str(paths[2]),
-            "--worklist",
-            str(paths[3]),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    document = json.loads(paths[0].read_text(encoding="utf-8"))
+    document, paths, stderr = _fix_with_reports(source, tmp_path, "r.json", "r.md", "r.html", "w.csv")
     (entry,) = document["files"]
     assert len({(f["transaction"], f["claim"]) for f in entry["findings"]}) == 1
     amount = _file_dollars(entry)
@@ -149,7 +143,7 @@ def test_one_claim_has_one_dollar_figure_in_every_report(tmp_path: Path) -> None
     assert html.count(shown) >= 3  # summary card, file row, claim heading
     rows = list(csv.DictReader(io.StringIO(paths[3].read_text(encoding="utf-8-sig"))))
     assert all(Decimal(row["amount"]) == amount for row in rows)
-    assert f"; {shown} involved;" in result.stderr
+    assert f"; {shown} involved;" in stderr
 
     noncovered = [f for _, f in _findings(document) if f["action"] == "noncovered"]
     for finding in noncovered:  # what SV207 grew by
@@ -256,31 +250,14 @@ def test_two_claims_sharing_a_clm01_are_two_claims_to_work(tmp_path: Path) -> No
     source = tmp_path / "repeated.837"
     replacement = REPEATED_CLM01.format(frequency=7) + "REF*F8*ORIGINAL1\n"
     source.write_bytes(wrap([(Patient(), replacement), (Patient(), REPEATED_CLM01.format(frequency=1))]))
-    paths = [tmp_path / name for name in ("r.json", "r.md", "w.csv")]
-    result = CliRunner().invoke(
-        main,
-        [
-            "fix",
-            str(source),
-            "-o",
-            str(tmp_path / "out.837"),
-            "--report",
-            str(paths[0]),
-            "--report-md",
-            str(paths[1]),
-            "--worklist",
-            str(paths[2]),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    document = json.loads(paths[0].read_text(encoding="utf-8"))
+    document, paths, stderr = _fix_with_reports(source, tmp_path, "r.json", "r.md", "w.csv")
     (entry,) = document["files"]
     errors = {(f["claim"], f["claim_segment"]) for f in entry["findings"] if f["severity"] == "error"}
     assert len(errors) == 2 and {claim for claim, _ in errors} == {"R1"}
     assert document["totals"]["claims_to_work"] == 2 and len(document["worklist"]) == 2
-    assert result.stderr.rstrip().endswith("; 2 claims need a person")
+    assert stderr.rstrip().endswith("; 2 claims need a person")
     assert len(list(csv.DictReader(io.StringIO(paths[2].read_text(encoding="utf-8-sig"))))) == 2
     markdown = paths[1].read_text(encoding="utf-8")
     assert markdown.count("### Claim `R1`") == 2 and "## Work list: 2 claims need a person" in markdown
-    assert f"${Decimal(document['totals']['amount']):,.2f} involved" in result.stderr
+    assert f"${Decimal(document['totals']['amount']):,.2f} involved" in stderr
     assert Decimal(document["totals"]["amount"]) == 2 * Decimal("5000.00")  # each claim's CLM02 at stake
