@@ -181,7 +181,6 @@ class Batch:
         except Exception:  # noqa: BLE001 - a bug: the file fails alone, -v shows the traceback
             log.exception("internal_error", file=item.display)
             _fail(result, f"{item.display}: internal error, rerun with -v for the traceback", Code.INTERNAL)
-            result.internal_error = True
         finally:
             if output is not None:
                 output.abandon()  # a no-op once committed

@@ -256,7 +256,7 @@ def _result(item: InputFile, future: Any) -> FileResult:
         result: FileResult = future.result()
     except Exception as error:  # noqa: BLE001 - a lost worker fails its file alone
         log.info("dask_task_failed", file=item.display, error=type(error).__name__)  # said in the file's error line
-        result = FileResult(item.display, FileStatus.FAILED, internal_error=True, code=Code.WORKER.value)
+        result = FileResult(item.display, FileStatus.FAILED, code=Code.WORKER.value)
         result.error = f"{item.display}: {_lost(error)}"
     future.release()
     return result

@@ -220,7 +220,6 @@ def process_files(
                 assert joining is not None
                 run = split.joiner(joining, splits[number], [_PartInPool(f) for f in parts.pop(number)])
                 result = joining.process(number, item, run=run)
-                result.internal_error = result.internal_error or result.code == Code.WORKER.value
                 yield result
             else:
                 yield _result(item, futures[number])
@@ -289,7 +288,7 @@ class _PartInPool:
 
 def _worker_died(item: InputFile) -> FileResult:
     log.info("worker_died", file=item.display)  # the failure itself is the file's error line
-    result = FileResult(item.display, FileStatus.FAILED, internal_error=True, code=Code.WORKER.value)
+    result = FileResult(item.display, FileStatus.FAILED, code=Code.WORKER.value)
     result.error = f"{item.display}: internal error: its worker process died (out of memory?)"
     return result
 

@@ -59,7 +59,6 @@ class FileResult:
     reason: str | None = None  # why a file was skipped or not processed
     duration: float | None = None  # seconds of work on the file
     acknowledgment: str | None = None  # pyx12's 999 for the input (fix --validate)
-    internal_error: bool = False
     delimiters: dict[str, str | None] | None = None
     sha256_in: str | None = None
     sha256_out: str | None = None
