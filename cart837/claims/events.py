@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cart837.x12.delimiters import Delimiters
+
+if TYPE_CHECKING:  # the claim reader imports this module: it needs no envelope checker
+    from cart837.x12.envelope import EnvelopeChecker
 
 
 class Readable(Protocol):
@@ -60,3 +63,19 @@ class TransactionEnd:
 
 
 Event = Passthrough | ClaimBytes | TransactionEnd
+
+
+@dataclass(slots=True)
+class Resume:
+    """Where a part of a file starts, for a stream over that byte range alone (cart837.split).
+
+    A part starts at an ISA or at an ST; the stream over it reports file offsets and segment
+    numbers, and checks envelopes, exactly as a stream over the whole file would there.
+    """
+
+    offset: int  # the file offset of the part's first byte
+    segments_before: int  # segment terminators in the file before it
+    delimiters: Delimiters | None = None  # the interchange open at an ST start (None: the part starts at an ISA)
+    checker: EnvelopeChecker | None = None  # the envelopes open there (None: none)
+    last: bool = True  # the part runs to the end of the file: its end closes every envelope
+    lead: int = 0  # bytes before `offset` the source starts with: the previous segment's terminator (the scans want it)

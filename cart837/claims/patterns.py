@@ -84,3 +84,14 @@ def _as_bytes(member_ids: Container[str]) -> frozenset[bytes] | None:
         small_set = getattr(member_ids, "small_set", None)  # the episode index's MemberIds
         strings = small_set() if small_set is not None else None
     return None if strings is None else frozenset(text.encode("latin-1") for text in strings)
+
+
+def first_control_byte(buf: bytes, lo: int, hi: int, patterns: Patterns) -> re.Match[bytes] | None:
+    """Return the first banned control byte in buf[lo:hi], if any."""
+    step = 1 << 20  # translate() copies: 1 MB at a time keeps that small
+    for start in range(lo, hi, step):
+        region = buf[start : min(start + step, hi)]
+        if len(region.translate(None, patterns.banned)) < len(region):
+            # translate() rules them out at ~1 GB/s; the regex (~0.3 GB/s) only locates one
+            return patterns.binary.search(buf, start, hi)
+    return None

@@ -9,17 +9,16 @@ Envelope order, counts and control numbers are checked on the way.
 from __future__ import annotations
 
 import hashlib
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
-from cart837.claims.events import ClaimBytes, Event, Interest, Passthrough, Readable, TransactionEnd
-from cart837.claims.fields import HL_LEVEL
-from cart837.claims.patterns import Patterns, banned_bytes, scan_patterns
+from cart837.claims.claim_finder import ClaimFinder
+from cart837.claims.events import ClaimBytes, Event, Interest, Passthrough, Readable, Resume, TransactionEnd
+from cart837.claims.patterns import Patterns, banned_bytes, first_control_byte, scan_patterns
 from cart837.claims.scan_record import Recorder, ScanRecord, changed_error
 from cart837.errors import Location, UnsupportedTransactionError, X12SyntaxError
-from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
+from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa, segment_tag_at
 from cart837.x12.envelope import EnvelopeChecker
 
 # The events and patterns live in their own modules; callers import them from here too.
@@ -41,23 +40,7 @@ _ENVELOPE_TAGS = frozenset({b"ISA", b"IEA", b"GS", b"GE", b"ST", b"SE"})
 
 
 @dataclass(slots=True)
-class Resume:
-    """Where a part of a file starts, for a stream over that byte range alone (cart837.split).
-
-    A part starts at an ISA or at an ST; the stream over it reports file offsets and segment
-    numbers, and checks envelopes, exactly as a stream over the whole file would there.
-    """
-
-    offset: int  # the file offset of the part's first byte
-    segments_before: int  # segment terminators in the file before it
-    delimiters: Delimiters | None = None  # the interchange open at an ST start (None: the part starts at an ISA)
-    checker: EnvelopeChecker | None = None  # the envelopes open there (None: none)
-    last: bool = True  # the part runs to the end of the file: its end closes every envelope
-    lead: int = 0  # bytes before `offset` the source starts with: the previous segment's terminator (the scans want it)
-
-
-@dataclass(slots=True)
-class FileStream:
+class FileStream(ClaimFinder):
     """Iterate over one file's events; afterwards `claims`, `delimiters` and `versions` hold what was seen."""
 
     source: Readable
@@ -399,148 +382,18 @@ class FileStream:
 
     def _refuse_bad_content(self, hi: int, delimiters: Delimiters, patterns: Patterns, sv1: int | None) -> None:
         term = delimiters.segment
-        binary = self._control_byte(hi, patterns)
+        binary = first_control_byte(self.buf, self.pos, hi, patterns)
         if binary is not None:
             at = binary.start()
             raise X12SyntaxError(
                 f"binary data: control byte 0x{binary.group()[0]:02x} in the segment data",
-                self._loc(at, self._tag_around(at, delimiters), term),
+                self._loc(at, segment_tag_at(self.buf, at, delimiters), term),
             )
         if sv1 is not None:
             raise UnsupportedTransactionError(
                 "not a 5010 837I: 837P (professional) content, SV1 service lines",
                 self._loc(sv1, "SV1", term),
             )
-
-    def _control_byte(self, hi: int, patterns: Patterns) -> re.Match[bytes] | None:
-        """Return the first banned control byte from pos to hi, if any."""
-        step = 1 << 20  # translate() copies: 1 MB at a time keeps that small
-        for start in range(self.pos, hi, step):
-            region = self.buf[start : min(start + step, hi)]
-            if len(region.translate(None, patterns.banned)) < len(region):
-                # translate() rules them out at ~1 GB/s; the regex (~0.3 GB/s) only locates one
-                return patterns.binary.search(self.buf, start, hi)
-        return None
-
-    def _tag_around(self, index: int, delimiters: Delimiters) -> str | None:
-        """Return the id of the segment that holds buf[index], when it can be read."""
-        start = self.buf.rfind(delimiters.segment, 0, index) + 1
-        while start < index and self.buf[start] in WHITESPACE:
-            start += 1
-        tag = self.buf[start : self.buf.find(delimiters.element, start, index + 1)]
-        return tag.decode("latin-1") if 2 <= len(tag) <= 3 and tag.isalnum() else None
-
-    # -- claims ----------------------------------------------------------------------------
-
-    def _wanted_claims(self, lo: int, hi: int, delimiters: Delimiters, patterns: Patterns) -> set[int]:
-        wanted: set[int] = set()
-        term = delimiters.segment
-        if self.known is not None:
-            wanted.update(self._known_candidates(hi, delimiters))
-        elif patterns.hits is not None:
-            for hit in patterns.hits.finditer(self.buf, lo, hi):
-                start = self._last_segment(b"CLM", delimiters, hit.start(), self.pos)
-                if start is not None:
-                    wanted.add(start)
-        if patterns.subscriber is not None:
-            # A subscriber's claims may run on past the previous cut: its 2000B block is carried over.
-            carried = self.carried_context[0]
-            if carried is not None and self._member_of_interest(patterns.subscriber.search(carried)):
-                wanted.update(self._claims_of_subscriber(lo, hi, patterns, term))
-            assert patterns.subscriber_anywhere is not None
-            members = patterns.members
-            for sub in patterns.subscriber_anywhere.finditer(self.buf, lo, hi):
-                if (
-                    sub.group(1) in members if members is not None else self._member_of_interest(sub)
-                ) and self._starts_segment(sub.start(), lo, term[0]):
-                    wanted.update(self._claims_of_subscriber(sub.end(), hi, patterns, term))
-        return wanted
-
-    def _starts_segment(self, index: int, lo: int, term: int) -> bool:
-        """Return whether buf[index] follows a terminator at lo or later, and whitespace only after it."""
-        buf, back = self.buf, index - 1
-        while back >= lo and buf[back] in WHITESPACE:
-            if buf[back] == term:
-                return True
-            back -= 1
-        return back >= lo and buf[back] == term
-
-    def _known_candidates(self, hi: int, delimiters: Delimiters) -> Iterator[int]:
-        """Yield the candidate claims pass 1 found from pos to buf[hi] (checked to start with CLM)."""
-        assert self.known is not None
-        offsets, needle = self.known.candidates, b"CLM" + delimiters.element
-        for at in range(bisect_left(offsets, self.base + self.pos), len(offsets)):
-            start = offsets[at] - self.base
-            if start >= hi:
-                return
-            if not self.buf.startswith(needle, start):
-                raise changed_error(self.file)
-            yield start
-
-    def _member_of_interest(self, nm1: re.Match[bytes] | None) -> bool:
-        return nm1 is not None and nm1.group(1).decode("latin-1") in self.interest.member_ids
-
-    def _claims_of_subscriber(self, index: int, hi: int, patterns: Patterns, term: bytes) -> list[int]:
-        """Return the CLM starts from `index` to the next subscriber (HL 20/22) or envelope."""
-        starts: list[int] = []
-        for m in patterns.boundary.finditer(self.buf, index, hi):
-            tag = m.group(1)
-            if tag == b"CLM":
-                starts.append(m.start(1))
-            elif tag == b"HL":
-                level = self._hl_level(m.start(1), term)
-                if level in (b"20", b"22"):
-                    break
-            else:
-                break
-        return starts
-
-    def _hl_level(self, index: int, term: bytes) -> bytes:
-        stop = self.buf.find(term, index)
-        parts = self.buf[index:stop].split(self._sep)
-        return parts[HL_LEVEL] if len(parts) > HL_LEVEL else b""
-
-    @property
-    def _sep(self) -> bytes:
-        return self.delimiters[-1].element
-
-    def _last_segment(self, tag: bytes, delimiters: Delimiters, before: int, lo: int) -> int | None:
-        """Return where the last `tag` segment before `before` (and not before `lo`) starts."""
-        needle = tag + delimiters.element
-        term = delimiters.segment[0]
-        index = before
-        while True:
-            index = self.buf.rfind(needle, lo, index)
-            if index < 0:
-                return None
-            back = index - 1
-            while back >= 0 and self.buf[back] in WHITESPACE and self.buf[back] != term:
-                back -= 1
-            if back < 0 or self.buf[back] == term:
-                return index
-
-    def _next_boundary(self, index: int, cut: int, patterns: Patterns) -> int:
-        found = patterns.boundary.search(self.buf, index, cut)
-        return found.start(1) if found is not None else cut
-
-    def _context(self, before: int, delimiters: Delimiters, patterns: Patterns) -> tuple[bytes | None, bytes | None]:
-        """Return the 2000B and 2000C blocks that govern a claim starting at `before`."""
-        patient: bytes | None = None
-        index = before
-        while True:
-            hl = self._last_segment(b"HL", delimiters, index, 0)
-            if hl is None:
-                sub, carried_patient = self.carried_context
-                return sub, patient if patient is not None else carried_patient
-            level = self._hl_level(hl, delimiters.segment)
-            block = self.buf[hl : self._next_boundary(hl + 2, len(self.buf), patterns)]
-            if level == b"23" and patient is None:
-                patient = block
-            elif level == b"22":
-                return block, patient
-            elif level != b"23":
-                return None, patient
-            index = hl
 
     def _context_at_cut(self, delimiters: Delimiters, patterns: Patterns) -> None:
         self.carried_context = self._context(self.pos, delimiters, patterns)

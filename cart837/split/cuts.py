@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cart837.errors import Cart837Error
-from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa
+from cart837.x12.delimiters import BOM, ISA_LENGTH, WHITESPACE, Delimiters, read_isa, terminator_before
 from cart837.x12.envelope import GS_CONTROL, GS_VERSION, ISA_CONTROL
 
 SPLIT_SIZE = 64 << 20  # files of at least this many bytes are split when --jobs > 1 (--split-size)
@@ -119,20 +119,12 @@ def _skip_whitespace(data: mmap.mmap, position: int, size: int) -> int:
     return position
 
 
-def _segment_start(data: mmap.mmap, index: int, term: int) -> int | None:
-    """Return where the terminator before a segment starting at `index` is, or None if none is (not a segment)."""
-    back = index - 1
-    while back >= 0 and data[back] in WHITESPACE and data[back] != term:
-        back -= 1
-    return back if back >= 0 and data[back] == term else None
-
-
 def _find_segment(data: mmap.mmap, tag: bytes, delimiters: Delimiters, start: int, end: int) -> int | None:
     """Return where the first `tag` segment from `start` (before `end`) starts."""
     needle, term = tag + delimiters.element, delimiters.segment[0]
     index = start
     while (index := data.find(needle, index, end)) >= 0:
-        if _segment_start(data, index, term) is not None:
+        if terminator_before(data, index, term) is not None:
             return index
         index += 1
     return None
@@ -147,12 +139,12 @@ def _st_part(data: mmap.mmap, interchange: _Interchange, target: int, previous: 
     delimiters = interchange.delimiters
     term, gs_tag = delimiters.segment[0], b"GS" + delimiters.element
     st = _find_segment(data, b"ST", delimiters, max(target, interchange.start + ISA_LENGTH), interchange.iea)
-    before = _segment_start(data, st, term) if st is not None else None
+    before = terminator_before(data, st, term) if st is not None else None
     if st is None or before is None:
         return None
     floor = max(interchange.start, previous.start)
     gs = data.rfind(gs_tag, floor, st)
-    while gs >= 0 and _segment_start(data, gs, term) is None:
+    while gs >= 0 and terminator_before(data, gs, term) is None:
         gs = data.rfind(gs_tag, floor, gs)
     group: str | None
     if gs >= 0:

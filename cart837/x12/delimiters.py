@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 
 from cart837.errors import Location, X12SyntaxError
@@ -54,3 +55,43 @@ def read_isa(data: bytes, offset: int, file: str = "-", segment_index: int = 1) 
     if repetition is None or repetition.isalnum() or repetition in (component, element, segment, b" "):
         repetition = None
     return Delimiters(element, component, repetition, segment)
+
+
+def _before_whitespace(data: bytes | mmap.mmap, index: int, term: int, lo: int) -> int:
+    """Return where the last byte before `index` that is not whitespace (a terminator counts) is; lo - 1 if none."""
+    back = index - 1
+    while back >= lo and data[back] in WHITESPACE and data[back] != term:
+        back -= 1
+    return back
+
+
+def terminator_before(data: bytes | mmap.mmap, index: int, term: int, lo: int = 0) -> int | None:
+    """Return where the terminator before a segment starting at `index` is (not before `lo`), or None.
+
+    Only whitespace may lie between them; None means data[index] does not start a segment.
+    """
+    back = _before_whitespace(data, index, term, lo)
+    return back if back >= lo and data[back] == term else None
+
+
+def last_segment(data: bytes, tag: bytes, delimiters: Delimiters, before: int, lo: int) -> int | None:
+    """Return where the last `tag` segment starting before `before` (and not before `lo`) starts.
+
+    A segment with only whitespace before it in `data` counts (the buffer starts with it).
+    """
+    needle, term = tag + delimiters.element, delimiters.segment[0]
+    index = before
+    while (index := data.rfind(needle, lo, index)) >= 0:
+        back = _before_whitespace(data, index, term, 0)
+        if back < 0 or data[back] == term:
+            return index
+    return None
+
+
+def segment_tag_at(data: bytes, index: int, delimiters: Delimiters) -> str | None:
+    """Return the id of the segment that holds data[index], when it can be read."""
+    start = data.rfind(delimiters.segment, 0, index) + 1
+    while start < index and data[start] in WHITESPACE:
+        start += 1
+    tag = data[start : data.find(delimiters.element, start, index + 1)]
+    return tag.decode("latin-1") if 2 <= len(tag) <= 3 and tag.isalnum() else None
