@@ -210,3 +210,30 @@ def test_the_next_in_place_run_removes_what_a_killed_one_left_beside_its_inputs(
     assert not ours.exists() and another.exists()
     warning = "cart837: warning: removed 1 temp file(s) an earlier run left beside its inputs (killed mid-file)"
     assert warning in done.lines
+
+
+def test_a_dask_cluster_that_loses_every_worker_ends_the_run(reference: tuple[Path, bytes], tmp_path: Path) -> None:
+    """The only worker leaves, none restarts: the run ends (no wait for a worker); each file not done is an error."""
+    source, fixed = reference
+    batch, out = _batch(tmp_path, source), tmp_path / "out"
+    report, results = tmp_path / "report.json", tmp_path / "results.jsonl"
+    with dask_cluster(workers=1) as local:
+        process = start(*_fix_args(batch, out, report, results), "--dask", local.scheduler_address)
+        try:
+            assert wait_for(lambda: _lines(results) >= 1), "no file finished"
+            local.scale(0)  # the worker and the data scattered to it go; nothing starts another
+            _, stderr = process.communicate(timeout=300)  # the run must end, not wait for a worker
+        finally:
+            if process.poll() is None:
+                process.kill()
+    text = stderr.decode()
+    assert process.returncode == 2, text
+    assert "Traceback" not in text
+    files = report_of(report)["files"]
+    failed = [f for f in files if f["status"] == "failed"]
+    assert failed and all(f["code"] == "E-WORKER" for f in failed)
+    assert all(f"cart837: error: {f['error']}" in text.splitlines() for f in failed)  # each said, none silent
+    for entry in files:
+        written = out / Path(entry["path"]).name
+        assert written.read_bytes() == fixed if entry["status"] == "changed" else not written.exists()
+    assert [p.name for p in out.rglob("*") if is_temp_name(p)] == []
