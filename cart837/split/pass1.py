@@ -30,21 +30,25 @@ class _PartChecker(EnvelopeChecker):
     inherited_interchange: bool = False
     deferred: list[tuple[str, str, int]] = field(default_factory=list)  # (GE|IEA, declared, counted here)
 
+    def _defer(self, trailer: str, elements: list[str], counted: int) -> int:
+        """Note a trailer of an envelope opened before this part; return the count to check it with here.
+
+        The declared count stands in for the part's own (fold() checks it across parts); one that is
+        not a number keeps the part's own count.
+        """
+        declared = elements[TRAILER_COUNT].strip() if len(elements) > TRAILER_COUNT else ""
+        self.deferred.append((trailer, declared, counted))
+        return int(declared) if is_count(declared) else counted
+
     def ge(self, elements: list[str], offset: int, ordinal: int) -> None:
         if self.inherited_group and self.transaction is None and self.group is not None:
-            declared = elements[TRAILER_COUNT].strip() if len(elements) > TRAILER_COUNT else ""
-            self.deferred.append(("GE", declared, self.transactions_in_group))
-            if is_count(declared):
-                self.transactions_in_group = int(declared)  # checked by fold()
+            self.transactions_in_group = self._defer("GE", elements, self.transactions_in_group)
             self.inherited_group = False
         super(_PartChecker, self).ge(elements, offset, ordinal)  # noqa: UP008 - slots dataclass: no bare super()
 
     def iea(self, elements: list[str], offset: int, ordinal: int) -> None:
         if self.inherited_interchange and self.group is None and self.interchange is not None:
-            declared = elements[TRAILER_COUNT].strip() if len(elements) > TRAILER_COUNT else ""
-            self.deferred.append(("IEA", declared, self.groups_in_interchange))
-            if is_count(declared):
-                self.groups_in_interchange = int(declared)  # checked by fold()
+            self.groups_in_interchange = self._defer("IEA", elements, self.groups_in_interchange)
             self.inherited_interchange = False
         super(_PartChecker, self).iea(elements, offset, ordinal)  # noqa: UP008
 
